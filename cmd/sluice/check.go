@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/models"
+)
+
+const checkExamples = `  sluice check
+  DATABASE_URL=sqlite:////srv/app/app.db sluice check
+`
+
+// runCheck is the seed's test route (SELECT 1, then "It works.") plus a
+// look at every job's table, so a timer never finds out at 03:00.
+func runCheck(ctx context.Context, e *env, args []string) error {
+	fs, g := newFlagSet(e, "check", "check", checkExamples)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := g.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	_ = log
+	cfg, err := importer.LoadConfig(g.config, e.lookup)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "config %s: %d job(s)\n", cfg.Path, len(cfg.Jobs))
+	db, err := models.Open(ctx, cfg.Database.URL, cfg.Dir())
+	if err != nil {
+		var ue *models.URLError
+		if errors.As(err, &ue) {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "database: cannot connect: %v\n", err)
+		return errFailed
+	}
+	defer db.Close()
+	if err := db.Ping(ctx); err != nil {
+		fmt.Fprintf(e.stdout, "database %s: %v\n", db.Target, err)
+		return errFailed
+	}
+	fmt.Fprintf(e.stdout, "database %s (%s): SELECT 1 ok\n", db.Target, db.Dialect.Name())
+	ok := true
+	for _, j := range cfg.Jobs {
+		ds := j.Dataset(db.Dialect)
+		info, err := db.Dialect.Inspect(ctx, db.Bun, ds.Table)
+		switch {
+		case err != nil:
+			fmt.Fprintf(e.stdout, "job %s: cannot inspect table %s: %v\n", j.Name, ds.Table, err)
+			ok = false
+		case !info.Exists:
+			fmt.Fprintf(e.stdout, "job %s: table %s does not exist yet; sluice import will create it with a unique index on (%s)\n",
+				j.Name, ds.Table, joinComma(ds.Key))
+		default:
+			if err := ds.Check(info); err != nil {
+				fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, err)
+				ok = false
+			} else {
+				fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, unique key (%s))\n", j.Name, ds.Table, len(info.Columns), joinComma(ds.Key))
+			}
+		}
+		files, err := j.Files()
+		if err != nil {
+			fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, err)
+			ok = false
+			continue
+		}
+		fmt.Fprintf(e.stdout, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Source.Path))
+	}
+	if !ok {
+		return errFailed
+	}
+	fmt.Fprintln(e.stdout, "It works.")
+	return nil
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += v
+	}
+	return out
+}

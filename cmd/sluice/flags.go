@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/models"
+)
+
+// errHelp is returned when --help was asked for and printed.
+var errHelp = errors.New("help shown")
+
+// globals are the flags every command takes.
+type globals struct {
+	config    string
+	logFormat string
+	logLevel  string
+}
+
+// newFlagSet returns a flag set with the global flags registered and a
+// usage text made of the synopsis and examples.
+func newFlagSet(e *env, name, synopsis, examples string) (*flag.FlagSet, *globals) {
+	fs := flag.NewFlagSet("sluice "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	g := &globals{}
+	def := importer.DefaultConfigPath
+	if v, ok := e.lookup("SLUICE_CONFIG"); ok && v != "" {
+		def = v
+	}
+	fs.StringVar(&g.config, "config", def, "config file (env SLUICE_CONFIG)")
+	fs.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: sluice %s\n\n", synopsis)
+		fs.PrintDefaults()
+		if examples != "" {
+			fmt.Fprintf(e.stderr, "\nExamples:\n%s", examples)
+		}
+	}
+	return fs, g
+}
+
+// parse parses args, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
+	}
+	return nil
+}
+
+// logger builds the slog logger the flags ask for, writing to w.
+func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("bad --log-level %q", g.logLevel), hint: "--log-level info"}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(g.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{msg: fmt.Sprintf("bad --log-format %q (want text or json)", g.logFormat), hint: "--log-format json"}
+}
+
+// setup loads the config and opens its database: the start of every
+// command that touches data.
+func (g *globals) setup(ctx context.Context, e *env) (*importer.Config, *models.DB, *slog.Logger, error) {
+	log, err := g.logger(e.stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, err := importer.LoadConfig(g.config, e.lookup)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := models.Open(ctx, cfg.Database.URL, cfg.Dir())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, db, log, nil
+}

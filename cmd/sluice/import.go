@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/models"
+)
+
+const importExamples = `  sluice import                                  # every job, every file its source.path matches
+  sluice import --job socks                      # one job
+  sluice import --job socks dumps/socks-2026-12.csv.gz
+  sluice import --dry-run                        # show the counts, change nothing
+  sluice import --force --job socks              # re-import files already in the ledger
+`
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs, g := newFlagSet(e, "import", "import [--job NAME] [--force] [--dry-run] [FILE...]", importExamples)
+	job := fs.String("job", "", "import only this job (required with FILE arguments when there are several jobs)")
+	force := fs.Bool("force", false, "re-import files the ledger says were already imported")
+	dryRun := fs.Bool("dry-run", false, "run everything, then roll back: print the counts it would produce")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, db, log, err := g.setup(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	jobs := cfg.Jobs
+	if *job != "" {
+		j, err := cfg.Job(*job)
+		if err != nil {
+			return &usageError{msg: err.Error(), hint: "sluice import --job NAME"}
+		}
+		jobs = []*importer.Job{j}
+	}
+	files := fs.Args()
+	if len(files) > 0 && len(jobs) != 1 {
+		return &usageError{msg: "FILE arguments need --job: which table should they go to?", hint: "sluice import --job " + cfg.Jobs[0].Name + " " + files[0]}
+	}
+	im, err := importer.New(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	if isTerminal(e.stderr) {
+		im.Progress = progressBar(e.stderr)
+	}
+	opt := importer.Options{Force: *force, DryRun: *dryRun}
+	failed := false
+	for _, j := range jobs {
+		var results []importer.Result
+		if len(files) > 0 {
+			for _, f := range files {
+				results = append(results, im.ImportFile(ctx, j, f, opt))
+			}
+		} else if results, err = im.RunJob(ctx, j, opt); err != nil {
+			return err
+		}
+		for _, r := range results {
+			printResult(e.stdout, r)
+			failed = failed || r.Status == models.StatusFailed
+		}
+	}
+	if failed {
+		return errFailed
+	}
+	return ctx.Err()
+}
+
+// printResult writes the one-line summary of a file's import.
+func printResult(w io.Writer, r importer.Result) {
+	name := displayPath(r.Path)
+	prefix := ""
+	if r.DryRun {
+		prefix = "dry run: "
+	}
+	switch r.Status {
+	case models.StatusSkipped:
+		fmt.Fprintf(w, "%s%s %s: already imported (run %d, %s); use --force to import it again\n",
+			prefix, r.Job, name, r.Previous.ID, r.Previous.FinishedAt.UTC().Format(time.DateTime+" UTC"))
+	case models.StatusFailed:
+		fmt.Fprintf(w, "%s%s %s: FAILED after %d rows: %v\n", prefix, r.Job, name, r.Rows, r.Err)
+	default:
+		c := r.Counts
+		rate := float64(r.Rows) / max(r.Duration.Seconds(), 1e-9)
+		fmt.Fprintf(w, "%s%s %s: %d rows, %d inserted, %d updated, %d unchanged, %d rejected in %s (%.0f rows/s)",
+			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, r.Rejected, r.Duration.Round(time.Millisecond), rate)
+		if c.Duplicates > 0 {
+			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
+		}
+		if r.RejectFile != "" {
+			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// displayPath shows paths relative to the working directory when that is
+// shorter, as a person typed them.
+func displayPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && len(rel) < len(p) && !filepath.IsAbs(rel) && rel[0] != '.' {
+		return rel
+	}
+	return p
+}

@@ -1,0 +1,134 @@
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultConfigPath is where sluice looks for its configuration when
+// neither --config nor SLUICE_CONFIG says otherwise.
+const DefaultConfigPath = "config.yaml"
+
+// Config is a loaded, expanded and validated config.yaml.
+type Config struct {
+	// Path is the absolute path of the file it was loaded from; relative
+	// paths inside it resolve against its directory.
+	Path     string
+	Database DatabaseConfig `yaml:"database"`
+	Jobs     []*Job         `yaml:"jobs"`
+}
+
+// DatabaseConfig says where the data goes.
+type DatabaseConfig struct {
+	// URL is a database URL (sqlite:///rel.db, sqlite:////abs.db, and in
+	// later versions postgres:// and mysql://). The DATABASE_URL environment
+	// variable, when set, wins over it.
+	URL string `yaml:"url"`
+}
+
+// Dir is the directory relative paths in the config resolve against.
+func (c *Config) Dir() string { return filepath.Dir(c.Path) }
+
+// Job returns the job named name.
+func (c *Config) Job(name string) (*Job, error) {
+	for _, j := range c.Jobs {
+		if j.Name == name {
+			return j, nil
+		}
+	}
+	names := make([]string, len(c.Jobs))
+	for i, j := range c.Jobs {
+		names[i] = j.Name
+	}
+	return nil, fmt.Errorf("%s: no job named %q (jobs: %s)", c.Path, name, strings.Join(names, ", "))
+}
+
+// ConfigError is a problem found while loading config.yaml. It names the
+// file, the key (a path such as jobs[0].columns[2].type) and the reason.
+type ConfigError struct {
+	File   string
+	Line   int // 0 when unknown
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	b.WriteString(": " + e.Reason)
+	return b.String()
+}
+
+// LoadConfig reads path, expands ${VAR} and ${VAR:-default} from the
+// environment (lookup, normally os.LookupEnv), applies DATABASE_URL and
+// validates every job. Unknown keys are errors: a misspelt key silently
+// ignored is a job that does something else than its author thinks.
+func LoadConfig(path string, lookup func(string) (string, bool)) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	raw, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	text, err := expandEnv(string(raw), lookup)
+	if err != nil {
+		return nil, &ConfigError{File: path, Reason: err.Error()}
+	}
+	cfg := &Config{Path: abs}
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(text)))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return nil, yamlError(path, err)
+	}
+	if v, ok := lookup("DATABASE_URL"); ok && v != "" {
+		cfg.Database.URL = v
+	}
+	if err := cfg.validate(path); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+var (
+	yamlLineRE    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+)
+
+// yamlError turns the YAML library's messages into ConfigErrors that speak
+// of config keys rather than Go types.
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	errs := make([]error, 0, len(msgs))
+	for _, m := range msgs {
+		ce := &ConfigError{File: file, Reason: m}
+		if sm := yamlLineRE.FindStringSubmatch(m); sm != nil {
+			fmt.Sscan(sm[1], &ce.Line)
+			ce.Reason = sm[2]
+		}
+		if sm := yamlUnknownRE.FindStringSubmatch(ce.Reason); sm != nil {
+			ce.Reason = fmt.Sprintf("unknown key %q", sm[1])
+		}
+		ce.Reason = strings.TrimPrefix(ce.Reason, "yaml: ")
+		errs = append(errs, ce)
+	}
+	return errors.Join(errs...)
+}

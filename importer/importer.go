@@ -1,0 +1,82 @@
+// Package importer is sluice's pipeline: it loads config.yaml, streams
+// each CSV file, converts and checks its cells, stages the good rows,
+// merges them into the table and records the run in the ledger.
+package importer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/sluice-dev/sluice/models"
+)
+
+// Importer runs jobs against one database.
+type Importer struct {
+	DB     *models.DB
+	Ledger *models.Ledger
+	Log    *slog.Logger
+	// Progress, when set, is told how far each file has been read.
+	Progress ProgressFunc
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// BatchRows is how many rows go to the database at a time.
+	BatchRows int
+}
+
+// ProgressFunc starts progress reporting for a file of size bytes and
+// returns the function to call with bytes read so far (done true at the
+// end). It may return nil to show nothing.
+type ProgressFunc func(path string, size int64) func(read int64, done bool)
+
+// New returns an importer for db, creating the ledger table if needed.
+func New(ctx context.Context, db *models.DB, log *slog.Logger) (*Importer, error) {
+	l := models.NewLedger(db)
+	if err := l.Ensure(ctx); err != nil {
+		return nil, err
+	}
+	return &Importer{DB: db, Ledger: l, Log: log, Now: time.Now, BatchRows: 2000}, nil
+}
+
+// Options change how files are imported.
+type Options struct {
+	// Force re-imports files the ledger says were already imported.
+	Force bool
+	// DryRun does everything, then rolls back and records nothing.
+	DryRun bool
+}
+
+// Files returns the job's source files in name order.
+func (j *Job) Files() ([]string, error) {
+	files, err := filepath.Glob(j.Source.Path)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: source.path %q: %w", j.Name, j.Source.Path, err)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// RunJob imports every file of the job in name order. A failed file does
+// not stop the next ones: each file is its own transaction, and a later
+// month is still worth loading; the caller sees every Result.
+func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, error) {
+	files, err := j.Files()
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		im.Log.Warn("no files match source.path", "job", j.Name, "path", j.Source.Path)
+		return nil, nil
+	}
+	var results []Result
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		results = append(results, im.ImportFile(ctx, j, f, opt))
+	}
+	return results, nil
+}

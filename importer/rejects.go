@@ -1,0 +1,89 @@
+package importer
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rejectFile collects a file's bad rows as CSV: line, column, reason, then
+// the original fields under the source's own header, so a person can fix
+// the rows and feed the file back in. It is created on the first reject
+// only: a clean import leaves no empty files behind.
+type rejectFile struct {
+	dir, path string
+	header    []string
+	created   bool
+	f         *os.File
+	buf       *bufio.Writer
+	w         *csv.Writer
+	count     int64
+	row       []string
+}
+
+func newRejectFile(dir, job, source string, header []string, now time.Time) *rejectFile {
+	base := filepath.Base(source)
+	for _, ext := range []string{".gz", ".csv", ".tsv", ".txt"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	name := fmt.Sprintf("%s-%s-%s.csv", job, base, now.UTC().Format("20060102T150405.000Z"))
+	return &rejectFile{dir: dir, path: filepath.Join(dir, name), header: header}
+}
+
+// Add writes one rejected row.
+func (r *rejectFile) Add(e *RowError, fields []string) error {
+	if r.f == nil {
+		if err := os.MkdirAll(r.dir, 0o755); err != nil {
+			return fmt.Errorf("create rejects folder: %w", err)
+		}
+		f, err := os.OpenFile(r.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("create reject file: %w", err)
+		}
+		r.f, r.buf, r.created = f, bufio.NewWriter(f), true
+		r.w = csv.NewWriter(r.buf)
+		if err := r.w.Write(append([]string{"line", "column", "reason"}, r.header...)); err != nil {
+			return fmt.Errorf("write %s: %w", r.path, err)
+		}
+	}
+	r.row = append(r.row[:0], strconv.Itoa(e.Line), e.Column, e.Reason)
+	r.row = append(r.row, fields...)
+	if err := r.w.Write(r.row); err != nil {
+		return fmt.Errorf("write %s: %w", r.path, err)
+	}
+	r.count++
+	return nil
+}
+
+// Path is the reject file's path, or "" when no row was rejected.
+func (r *rejectFile) Path() string {
+	if !r.created {
+		return ""
+	}
+	return r.path
+}
+
+// Close flushes the file to disk.
+func (r *rejectFile) Close() error {
+	if r.f == nil {
+		return nil
+	}
+	r.w.Flush()
+	err := r.w.Error()
+	if err == nil {
+		err = r.buf.Flush()
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	r.f = nil
+	if err != nil {
+		return fmt.Errorf("write %s: %w", r.path, err)
+	}
+	return nil
+}

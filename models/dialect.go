@@ -1,0 +1,57 @@
+package models
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// Dialect is everything that differs between databases. The rest of
+// sluice speaks only through it, so adding a database never touches the
+// importer. Keep it small enough to read in one screen.
+type Dialect interface {
+	// Name is "sqlite", "postgres" or "mysql".
+	Name() string
+	// Open connects to the target and prepares the session (pragmas,
+	// time zone) so that every connection behaves the same.
+	Open(ctx context.Context, t Target) (*bun.DB, error)
+	// ColumnType is the SQL type a new table uses for c.
+	ColumnType(c Column) string
+	// Inspect reports an existing table's columns and unique indexes.
+	Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error)
+	// CreateStage creates an empty session-private staging table named
+	// stage shaped like ds plus a leading line column.
+	CreateStage(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) error
+	// NewBulkWriter returns the fastest way this database has to append
+	// rows to the staging table inside tx.
+	NewBulkWriter(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) (BulkWriter, error)
+	// Distinct is an SQL expression true when a and b differ, NULLs equal.
+	Distinct(a, b string) string
+	// Upsert is the statement that merges the (deduplicated) stage into the
+	// table: insert new keys and, if update is set, rewrite rows that
+	// differ. Rows that are equal must not be written.
+	Upsert(ds *Dataset, stage string, update bool) string
+}
+
+// TableInfo is what Inspect finds.
+type TableInfo struct {
+	Exists  bool
+	Columns []string
+	// Unique lists the column sets of the unique indexes and constraints
+	// (the primary key included).
+	Unique [][]string
+}
+
+// BulkWriter appends rows to a staging table. Rows are in dataset column
+// order, preceded by the source line number.
+type BulkWriter interface {
+	Write(ctx context.Context, rows []Row) error
+	Close() error
+}
+
+// Row is one converted CSV record: its source line and its values in
+// Dataset.Columns order, typed as documented on Type.
+type Row struct {
+	Line   int64
+	Values []any
+}

@@ -1,0 +1,98 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Run statuses in the ledger.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// Run is one file import, as the ledger table sluice_runs records it. A
+// successful run is written in the same transaction as the data, so the
+// ledger can never claim a file the table does not hold.
+type Run struct {
+	bun.BaseModel `bun:"table:sluice_runs,alias:r"`
+
+	ID         int64     `bun:"id,pk,autoincrement"`
+	Job        string    `bun:"job,notnull"`
+	Path       string    `bun:"path,notnull"`
+	Size       int64     `bun:"size,notnull"`
+	SHA256     string    `bun:"sha256,notnull"`
+	StartedAt  time.Time `bun:"started_at,notnull"`
+	FinishedAt time.Time `bun:"finished_at,notnull"`
+	Status     string    `bun:"status,notnull"`
+	Forced     bool      `bun:"forced,notnull"`
+	Rows       int64     `bun:"rows,notnull"`
+	Inserted   int64     `bun:"inserted,notnull"`
+	Updated    int64     `bun:"updated,notnull"`
+	Unchanged  int64     `bun:"unchanged,notnull"`
+	Rejected   int64     `bun:"rejected,notnull"`
+	RejectFile string    `bun:"reject_file,notnull"`
+	Error      string    `bun:"error,notnull"`
+}
+
+// Ledger reads and writes sluice_runs.
+type Ledger struct{ db *DB }
+
+// NewLedger returns the ledger of db.
+func NewLedger(db *DB) *Ledger { return &Ledger{db: db} }
+
+// Ensure creates sluice_runs and its lookup index if they are missing.
+func (l *Ledger) Ensure(ctx context.Context) error {
+	if _, err := l.db.Bun.NewCreateTable().Model((*Run)(nil)).IfNotExists().Exec(ctx); err != nil {
+		return fmt.Errorf("create ledger table sluice_runs: %w", err)
+	}
+	_, err := l.db.Bun.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
+		Index("sluice_runs_job_sha256").Column("job", "sha256", "status").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("create ledger index: %w", err)
+	}
+	return nil
+}
+
+// Imported returns the last successful run of job for a file with this
+// checksum, or nil if there is none.
+func (l *Ledger) Imported(ctx context.Context, db bun.IDB, job, sha string) (*Run, error) {
+	r := new(Run)
+	err := db.NewSelect().Model(r).
+		Where("job = ? AND sha256 = ? AND status = ?", job, sha, StatusOK).
+		OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up %s in ledger: %w", sha[:12], err)
+	}
+	return r, nil
+}
+
+// Record inserts r (inside the import transaction when db is one).
+func (l *Ledger) Record(ctx context.Context, db bun.IDB, r *Run) error {
+	if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
+		return fmt.Errorf("record run of %s in ledger: %w", r.Path, err)
+	}
+	return nil
+}
+
+// Recent returns up to limit runs, newest first, of one job or all ("").
+func (l *Ledger) Recent(ctx context.Context, job string, limit int) ([]Run, error) {
+	var runs []Run
+	q := l.db.Bun.NewSelect().Model(&runs).OrderExpr("id DESC").Limit(int64(limit))
+	if job != "" {
+		q = q.Where("job = ?", job)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
+	return runs, nil
+}

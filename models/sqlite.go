@@ -1,0 +1,193 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+)
+
+// sqliteDialect is the embedded default. Connections are limited to one:
+// SQLite has a single writer anyway, and one connection keeps the staging
+// temp table and the transaction on the same handle.
+type sqliteDialect struct {
+	// inlineArgs is true for the pure-Go driver, where Bun formatting the
+	// values into the SQL text measured faster than binding them; the cgo
+	// driver binds faster (see BENCHMARKS.md).
+	inlineArgs bool
+}
+
+func newSQLite() *sqliteDialect {
+	return &sqliteDialect{inlineArgs: sqliteshim.DriverName() != "sqlite3"}
+}
+
+func (*sqliteDialect) Name() string { return "sqlite" }
+
+// SQLiteDriver names the SQLite implementation this binary was built with:
+// "modernc.org/sqlite" (pure Go, default) or "github.com/mattn/go-sqlite3"
+// (cgo, build tag cgosqlite).
+func SQLiteDriver() string {
+	if sqliteshim.DriverName() == "sqlite3" {
+		return "github.com/mattn/go-sqlite3"
+	}
+	return "modernc.org/sqlite"
+}
+
+func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
+	dsn := "file:" + t.Path
+	if t.Path == ":memory:" {
+		dsn = "file::memory:"
+	}
+	// _txlock=immediate takes the write lock at BEGIN, so two importers
+	// queue on busy_timeout instead of failing half-way with SQLITE_BUSY.
+	// Both drivers understand it.
+	dsn += "?_txlock=immediate"
+	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetConnMaxLifetime(0)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	pragmas := []string{
+		"PRAGMA busy_timeout = 10000",
+		"PRAGMA foreign_keys = ON",
+		// WAL lets the web app read while an import writes.
+		"PRAGMA journal_mode = WAL",
+		"PRAGMA synchronous = NORMAL",
+		// A bounded page cache (64 MiB at most would break the memory
+		// budget; 16 MiB measured as fast) keeps memory flat for any size.
+		"PRAGMA cache_size = -16384",
+		"PRAGMA temp_store = FILE",
+	}
+	if t.Path == ":memory:" {
+		pragmas = pragmas[:2]
+	}
+	for _, p := range pragmas {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			db.Close()
+			return nil, sqliteHint(t.Path, fmt.Errorf("%s: %w", p, err))
+		}
+	}
+	return db, nil
+}
+
+func (*sqliteDialect) ColumnType(c Column) string {
+	switch c.Type {
+	case Integer:
+		return "BIGINT"
+	case Real:
+		return "DOUBLE PRECISION"
+	case Decimal:
+		// NUMERIC affinity, as SQLAlchemy's Numeric creates it.
+		if c.Precision > 0 {
+			return fmt.Sprintf("DECIMAL(%d,%d)", c.Precision, c.Scale)
+		}
+		return "DECIMAL"
+	case Boolean:
+		return "BOOLEAN"
+	case Date:
+		return "DATE"
+	case Timestamp:
+		return "DATETIME"
+	}
+	return "TEXT"
+}
+
+func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
+	var info TableInfo
+	var cols []struct {
+		Name string `bun:"name"`
+		PK   int    `bun:"pk"`
+	}
+	if err := db.NewRaw("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", table).Scan(ctx, &cols); err != nil {
+		return info, err
+	}
+	if len(cols) == 0 {
+		return info, nil
+	}
+	info.Exists = true
+	var pk []string
+	for _, c := range cols {
+		info.Columns = append(info.Columns, c.Name)
+		if c.PK > 0 {
+			pk = append(pk, c.Name)
+		}
+	}
+	if len(pk) > 0 {
+		info.Unique = append(info.Unique, pk)
+	}
+	var idx []struct {
+		Name    string `bun:"name"`
+		Unique  bool   `bun:"unique"`
+		Partial bool   `bun:"partial"`
+	}
+	if err := db.NewRaw("SELECT name, \"unique\", partial FROM pragma_index_list(?)", table).Scan(ctx, &idx); err != nil {
+		return info, err
+	}
+	for _, ix := range idx {
+		// A partial unique index cannot serve ON CONFLICT for all rows.
+		if !ix.Unique || ix.Partial {
+			continue
+		}
+		var names []string
+		if err := db.NewRaw("SELECT name FROM pragma_index_info(?) ORDER BY seqno", ix.Name).Scan(ctx, &names); err != nil {
+			return info, err
+		}
+		info.Unique = append(info.Unique, names)
+	}
+	return info, nil
+}
+
+func (d *sqliteDialect) CreateStage(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) error {
+	var b strings.Builder
+	// The line doubles as rowid: appends stay sequential and "last
+	// occurrence wins" is max(line).
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (sluice_line INTEGER PRIMARY KEY", quoteIdent(stage))
+	for _, c := range ds.Columns {
+		fmt.Fprintf(&b, ", %s %s", quoteIdent(c.Name), d.ColumnType(c))
+	}
+	b.WriteString(")")
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+quoteIdent(stage)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, b.String())
+	return err
+}
+
+func (*sqliteDialect) Distinct(a, b string) string { return a + " IS NOT " + b }
+
+func (d *sqliteDialect) Upsert(ds *Dataset, stage string, update bool) string {
+	return upsertOnConflict(ds, stage, update, d.Distinct)
+}
+
+func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) (BulkWriter, error) {
+	return newMultiRowWriter(ctx, tx, stage, ds, sqliteValue, d.inlineArgs, 999)
+}
+
+// sqliteValue stores dates and times as the text SQLAlchemy writes and
+// reads on SQLite ("2026-09-01", "2026-09-01 18:00:00.000000"), so the
+// Flask app sees date and datetime objects; booleans as 1/0.
+func sqliteValue(t Type, v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		if t == Date {
+			return x.Format(time.DateOnly)
+		}
+		return x.UTC().Format("2006-01-02 15:04:05.000000")
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	}
+	return v
+}
+
+// quoteIdent quotes an SQL identifier the standard way (SQLite, PostgreSQL).
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
