@@ -50,7 +50,7 @@ func (s *Stage) Merge(ctx context.Context, update bool) (Counts, error) {
 		return c, err
 	}
 	q := s.quoted()
-	if err := s.tx.NewRaw("SELECT count(*) FROM " + q.stage).Scan(ctx, &c.Staged); err != nil {
+	if err := s.tx.NewRaw("SELECT count(*) FROM "+q.stage).Scan(ctx, &c.Staged); err != nil {
 		return c, fmt.Errorf("count staged rows: %w", err)
 	}
 	// Deduplicate in the database: the set of keys seen can be larger than
@@ -66,7 +66,7 @@ func (s *Stage) Merge(ctx context.Context, update bool) (Counts, error) {
 
 	var existing, changed int64
 	var empty bool
-	if err := s.tx.NewRaw("SELECT NOT EXISTS (SELECT 1 FROM " + q.table + ")").Scan(ctx, &empty); err != nil {
+	if err := s.tx.NewRaw("SELECT NOT EXISTS (SELECT 1 FROM "+q.table+")").Scan(ctx, &empty); err != nil {
 		return c, fmt.Errorf("probe %s: %w", s.ds.Table, err)
 	}
 	if !empty {
