@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// step is one timed child process and its outcome.
+type step struct {
+	name    string
+	rows    int
+	elapsed time.Duration
+	rssKiB  int64
+	err     error
+	ref     *step  // the reference this step is compared with, if any
+	note    string // shown instead of a ratio when ref is nil
+}
+
+// bench holds the steps in report order: base month first, then next month.
+type bench struct {
+	cfg    config
+	log    *slog.Logger
+	schema string // where the reference schema came from, for the report
+
+	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
+	steps                                            []*step
+}
+
+func newBench(cfg config, log *slog.Logger) *bench {
+	o := cfg.opts
+	b := &bench{cfg: cfg, log: log}
+	b.refBase = &step{name: "sqlite3 staging import base.csv (reference)", rows: o.RowsIn(0), note: "reference"}
+	b.refRaw = &step{name: "sqlite3 raw .import (no index, no types)", rows: o.RowsIn(0), note: "lower bound"}
+	b.refNext = &step{name: "sqlite3 staging upsert next.csv (reference)", rows: o.RowsIn(1), note: "reference"}
+	b.sluiceBase = &step{name: "sluice import base.csv", rows: o.RowsIn(0), ref: b.refBase}
+	b.sluiceNext = &step{name: "sluice import next.csv", rows: o.RowsIn(1), ref: b.refNext}
+	b.steps = []*step{b.sluiceBase, b.refBase, b.refRaw, b.sluiceNext, b.refNext}
+	return b
+}
+
+func (b *bench) failed() int {
+	n := 0
+	for _, s := range b.steps {
+		if s.err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name) }
+
+// sluiceSteps imports base.csv into a fresh database and then next.csv on
+// top of it. Failures are recorded on the steps, not returned.
+func (b *bench) sluiceSteps(ctx context.Context) {
+	bin, err := b.sluiceBinary(ctx)
+	if err != nil {
+		b.sluiceBase.err = err
+		b.sluiceNext.err = errors.New("skipped: no sluice binary")
+		return
+	}
+	if err := removeDB(b.path(sluiceDB)); err != nil {
+		b.sluiceBase.err = err
+	} else if err := os.RemoveAll(b.path(rejectsDir)); err != nil {
+		b.sluiceBase.err = err
+	}
+	for _, s := range []struct {
+		step *step
+		file string
+	}{{b.sluiceBase, baseCSV}, {b.sluiceNext, nextCSV}} {
+		if s.step.err == nil {
+			b.timeStep(ctx, s.step, "sluice-"+strings.TrimSuffix(s.file, ".csv"), nil,
+				bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
+		}
+		if s.step.err == nil {
+			s.step.err = b.checkCount(ctx, b.path(sluiceDB), "socks", s.step.rows)
+		}
+		if s.step.err != nil && s.step == b.sluiceBase {
+			b.sluiceNext.err = errors.New("skipped: base import failed")
+		}
+	}
+}
+
+// sluiceBinary returns -sluice, or builds ./cmd/sluice of the module that
+// contains the working directory into -out.
+func (b *bench) sluiceBinary(ctx context.Context) (string, error) {
+	if b.cfg.sluice != "" {
+		return b.cfg.sluice, nil
+	}
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the sluice module: run from the repository or pass -sluice")
+	}
+	bin := b.path("sluice")
+	args := []string{"build", "-o", bin}
+	if b.cfg.tags != "" {
+		args = append(args, "-tags", b.cfg.tags)
+	}
+	args = append(args, "./cmd/sluice")
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = filepath.Dir(gomod)
+	b.log.Info("building sluice", "dir", cmd.Dir, "args", strings.Join(args, " "))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, lastLines(out, 5))
+	}
+	return bin, nil
+}
+
+// timeStep runs one child process, recording wall time and peak RSS on s.
+// Its output goes to OUT/logs/logName.log; the error quotes its last lines.
+func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.Reader, name string, args ...string) {
+	if err := ctx.Err(); err != nil {
+		s.err = err
+		return
+	}
+	logDir := b.path("logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		s.err = err
+		return
+	}
+	logPath := filepath.Join(logDir, logName+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		s.err = err
+		return
+	}
+	defer logFile.Close()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, logFile, logFile
+	cmd.Env = childEnv()
+	b.log.Info("running", "step", s.name, "rows", s.rows)
+	start := time.Now()
+	err = cmd.Run()
+	s.elapsed = time.Since(start)
+	if cmd.ProcessState != nil {
+		s.rssKiB = peakRSSKiB(cmd.ProcessState)
+	}
+	if err != nil {
+		out, _ := os.ReadFile(logPath)
+		s.err = fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, lastLines(out, 5))
+		return
+	}
+	b.log.Info("done", "step", s.name, "duration", s.elapsed.Round(time.Millisecond), "peak_rss_kib", s.rssKiB)
+}
+
+// checkCount guards against a fast step that imported nothing.
+func (b *bench) checkCount(ctx context.Context, db, table string, want int) error {
+	out, err := sqliteQuery(ctx, b.cfg.sqlite3, db, "SELECT count(*) FROM "+quoteIdent(table))
+	if err != nil {
+		return fmt.Errorf("count rows: %w", err)
+	}
+	got, err := strconv.Atoi(out)
+	if err != nil {
+		return fmt.Errorf("count rows in %s: %q: %w", db, out, err)
+	}
+	if got != want {
+		return fmt.Errorf("%s has %d rows in %s, want %d", db, got, table, want)
+	}
+	return nil
+}
+
+// sqliteQuery runs one SQL statement with the sqlite3 CLI and returns its
+// trimmed output.
+func sqliteQuery(ctx context.Context, sqlite3, db, sql string) (string, error) {
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, sqlite3, "-bail", db, sql)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("sqlite3 %s %q: %w: %s", db, sql, err, lastLines(stderr.Bytes(), 3))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// childEnv is the environment without DATABASE_URL, which would otherwise
+// override the benchmark's database URL and point sluice elsewhere.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// removeDB deletes an SQLite database and its journal files.
+func removeDB(path string) error {
+	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func lastLines(out []byte, n int) string {
+	text := strings.TrimSpace(string(out))
+	if text == "" {
+		return "(no output)"
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " / ")
+}
