@@ -251,7 +251,16 @@ func (c *Converter) decimal(s string) (any, error) {
 
 	if c.spec.Precision > 0 || c.spec.ScaleSet {
 		if len(frac) > c.spec.Scale {
-			return nil, fmt.Errorf("decimal %s has %s after the point; the column allows %d", canon, plural(len(frac), "digit"), c.spec.Scale)
+			// Trailing zeros past the scale change nothing ("1.230" is
+			// 1.23); only significant digits would be lost.
+			if sig := len(strings.TrimRight(frac, "0")); sig > c.spec.Scale {
+				return nil, fmt.Errorf("decimal %s has %s after the point; the column allows %d", canon, plural(sig, "digit"), c.spec.Scale)
+			}
+			cut := len(frac) - c.spec.Scale
+			if c.spec.Scale == 0 {
+				cut++ // the point too
+			}
+			canon, frac = canon[:len(canon)-cut], frac[:c.spec.Scale]
 		}
 	}
 	if c.spec.Precision > 0 {

@@ -111,7 +111,10 @@ func TestConvert(t *testing.T) {
 		{spec: dec22, in: "1.00", err: "decimal 1.00 has 1 digit before the point; the column allows 0 (precision 2, scale 2)"},
 		{spec: dec3, in: "999", want: "999"},
 		{spec: dec3, in: "1000", err: "decimal 1000 has 4 digits before the point; the column allows 3 (precision 3, scale 0)"},
-		{spec: dec3, in: "1.0", err: "decimal 1.0 has 1 digit after the point; the column allows 0"},
+		{spec: dec3, in: "1.0", want: "1"},
+		{spec: dec3, in: "1.5", err: "decimal 1.5 has 1 digit after the point; the column allows 0"},
+		{spec: dec52, in: "1.230", want: "1.23"},
+		{spec: dec52, in: "-0.100", want: "-0.10"},
 		{spec: scale0, in: "123456789", want: "123456789"},
 		{spec: scale0, in: "1.5", err: "decimal 1.5 has 1 digit after the point; the column allows 0"},
 

@@ -17,8 +17,10 @@ const checkExamples = `  sluice check
 // look at every job's table, so a timer never finds out at 03:00.
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs, g := newFlagSet(e, "check", "check", checkExamples)
-	if err := parse(fs, args); err != nil {
+	if rest, err := parse(fs, args); err != nil {
 		return err
+	} else if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice check --help"}
 	}
 	log, err := g.logger(e.stderr)
 	if err != nil {

@@ -46,15 +46,29 @@ func newFlagSet(e *env, name, synopsis, examples string) (*flag.FlagSet, *global
 	return fs, g
 }
 
-// parse parses args, turning flag errors into usage errors.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
+// parse parses args, turning flag errors into usage errors. Flags may
+// come after positional arguments too (sluice import x.csv --job socks),
+// as people type them; "--" ends the flags. The positional arguments are
+// returned.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if len(args) > 0 && args[0] == "--" {
+			return append(rest, args[1:]...), nil
 		}
-		return &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
 	}
-	return nil
 }
 
 // logger builds the slog logger the flags ask for, writing to w.

@@ -24,7 +24,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	job := fs.String("job", "", "import only this job (required with FILE arguments when there are several jobs)")
 	force := fs.Bool("force", false, "re-import files the ledger says were already imported")
 	dryRun := fs.Bool("dry-run", false, "run everything, then roll back: print the counts it would produce")
-	if err := parse(fs, args); err != nil {
+	files, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
 	cfg, db, log, err := g.setup(ctx, e)
@@ -40,7 +41,6 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 		jobs = []*importer.Job{j}
 	}
-	files := fs.Args()
 	if len(files) > 0 && len(jobs) != 1 {
 		return &usageError{msg: "FILE arguments need --job: which table should they go to?", hint: "sluice import --job " + cfg.Jobs[0].Name + " " + files[0]}
 	}

@@ -11,8 +11,10 @@ import (
 
 func runVersion(ctx context.Context, e *env, args []string) error {
 	fs, _ := newFlagSet(e, "version", "version", "  sluice version\n")
-	if err := parse(fs, args); err != nil {
+	if rest, err := parse(fs, args); err != nil {
 		return err
+	} else if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice version --help"}
 	}
 	version, revision := "(devel)", ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
