@@ -145,7 +145,7 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if len(p.extra) > 0 {
 		im.Log.Warn("ignoring CSV columns no column reads", "job", j.Name, "file", path, "columns", p.extra)
 	}
-	stage, err := models.NewStage(ctx, im.DB, tx, ds)
+	load, err := models.NewLoad(ctx, im.DB, tx, ds, j.Mode == ModeUpsert)
 	if err != nil {
 		return err
 	}
@@ -167,16 +167,18 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	prodErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		prodErr <- im.produce(prodCtx, j, p, rd, rejects, batches, res, progress)
+		prodErr <- im.produce(prodCtx, j, p, ds, rd, rejects, batches, res, progress)
 	}()
 	var writeErr error
+	var written int64
 	for b := range batches {
 		if writeErr != nil {
 			continue // drain so the producer can finish
 		}
-		if writeErr = stage.Write.Write(ctx, b); writeErr != nil {
+		if writeErr = load.Write(ctx, b); writeErr != nil {
 			cancel()
 		}
+		written += int64(len(b))
 	}
 	if err := <-prodErr; err != nil {
 		return err
@@ -197,17 +199,14 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 		return fmt.Errorf("%s: %d of %d rows rejected, more than rejects.max %s allows; nothing was imported (see %s)",
 			path, res.Rejected, res.Rows, j.rejectLimit, rejects.Path())
 	}
-	res.Counts, err = stage.Merge(ctx, j.Mode == ModeUpsert)
-	if err != nil {
-		return err
-	}
-	return stage.Drop(ctx)
+	res.Counts, err = load.Finish(ctx, written)
+	return err
 }
 
 // produce reads, converts and batches rows; rejects go to the reject file.
 // It stops early once a count limit on rejects is broken, since the file
 // will fail anyway.
-func (im *Importer) produce(ctx context.Context, j *Job, p *plan, rd *Reader, rejects *rejectFile,
+func (im *Importer) produce(ctx context.Context, j *Job, p *plan, ds *models.Dataset, rd *Reader, rejects *rejectFile,
 	out chan<- []models.Row, res *Result, progress func(int64, bool)) error {
 	width := len(j.Columns)
 	batch := im.BatchRows
@@ -242,6 +241,9 @@ func (im *Importer) produce(ctx context.Context, j *Job, p *plan, rd *Reader, re
 					rd.path, j.rejectLimit, rec.Line, rejects.Path())
 			}
 			continue
+		}
+		for i, v := range values {
+			values[i] = im.DB.Dialect.Encode(ds.Columns[i], v)
 		}
 		rows = append(rows, models.Row{Line: int64(rec.Line), Values: values})
 		if len(rows) == batch {

@@ -14,38 +14,50 @@ import (
 // prepared once; the short tail uses a one-off statement.
 type multiRowWriter struct {
 	tx      bun.Tx
-	stage   string
-	ds      *Dataset
-	value   func(Type, any) any
-	inline  bool // let Bun format values into the SQL text instead of binding
-	perStmt int  // rows per statement
+	target  BulkTarget
+	suffix  string // e.g. an ON CONFLICT clause
+	inline  bool   // let Bun format values into the SQL text instead of binding
+	perStmt int    // rows per statement
 	stmt    *sql.Stmt
 	args    []any
 }
 
+// rowsPerStatement was measured: past about 100 rows a statement, bigger
+// statements stop paying off on SQLite (see BENCHMARKS.md).
+const rowsPerStatement = 100
+
 // newMultiRowWriter sizes statements to stay under maxParams bind
-// parameters (SQLite's historic limit is 999, MySQL's 65535).
-func newMultiRowWriter(ctx context.Context, tx bun.Tx, stage string, ds *Dataset, value func(Type, any) any, inline bool, maxParams int) (*multiRowWriter, error) {
-	width := len(ds.Columns) + 1
-	w := &multiRowWriter{
-		tx: tx, stage: stage, ds: ds, value: value, inline: inline,
-		perStmt: max(1, min(500, maxParams/width)),
-	}
+// parameters.
+func newMultiRowWriter(ctx context.Context, tx bun.Tx, t BulkTarget, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
+	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline}
+	w.perStmt = max(1, min(rowsPerStatement, maxParams/w.width()))
 	if !inline {
 		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
 		if err != nil {
-			return nil, fmt.Errorf("prepare bulk insert into %s: %w", stage, err)
+			return nil, fmt.Errorf("prepare bulk insert into %s: %w", t.Table, err)
 		}
 		w.stmt = st
 	}
 	return w, nil
 }
 
+func (w *multiRowWriter) width() int {
+	n := len(w.target.Dataset.Columns)
+	if w.target.Line {
+		n++
+	}
+	return n
+}
+
 func (w *multiRowWriter) insertSQL(rows int) string {
-	width := len(w.ds.Columns) + 1
+	cols := quoteAll(w.target.Dataset.ColumnNames())
+	if w.target.Line {
+		cols = append([]string{"sluice_line"}, cols...)
+	}
+	width := len(cols)
 	var b strings.Builder
-	b.Grow(64 + rows*width*2)
-	fmt.Fprintf(&b, "INSERT INTO %s VALUES ", quoteIdent(w.stage))
+	b.Grow(64 + rows*width*2 + len(w.suffix))
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", quoteIdent(w.target.Table), strings.Join(cols, ", "))
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
@@ -59,6 +71,7 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 		}
 		b.WriteByte(')')
 	}
+	b.WriteString(w.suffix)
 	return b.String()
 }
 
@@ -68,10 +81,10 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 		n := min(len(rows), w.perStmt)
 		w.args = w.args[:0]
 		for _, r := range rows[:n] {
-			w.args = append(w.args, r.Line)
-			for i, v := range r.Values {
-				w.args = append(w.args, w.value(w.ds.Columns[i].Type, v))
+			if w.target.Line {
+				w.args = append(w.args, r.Line)
 			}
+			w.args = append(w.args, r.Values...)
 		}
 		var err error
 		switch {
@@ -83,7 +96,7 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 			_, err = w.tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		}
 		if err != nil {
-			return fmt.Errorf("insert into staging table (lines %d-%d): %w", rows[0].Line, rows[n-1].Line, err)
+			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)
 		}
 		rows = rows[n:]
 	}

@@ -57,6 +57,15 @@ func NewDataset(d Dialect, table string, cols []Column, key []string) *Dataset {
 // Model returns a new pointer to the table's Bun model struct.
 func (ds *Dataset) Model() any { return reflect.New(ds.model).Interface() }
 
+// ColumnNames returns the column names in declaration order.
+func (ds *Dataset) ColumnNames() []string {
+	out := make([]string, len(ds.Columns))
+	for i, c := range ds.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
 // IsKey reports whether the named column is part of the key.
 func (ds *Dataset) IsKey(name string) bool { return slices.Contains(ds.Key, name) }
 

@@ -47,8 +47,9 @@ func Redact(raw string) string {
 	if err == nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
 		}
-		return u.String()
+		return raw
 	}
 	if i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@"); i >= 0 && j > i {
 		return raw[:i+3] + "xxxxx" + raw[j:]

@@ -23,8 +23,12 @@ type Dialect interface {
 	// stage shaped like ds plus a leading line column.
 	CreateStage(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) error
 	// NewBulkWriter returns the fastest way this database has to append
-	// rows to the staging table inside tx.
-	NewBulkWriter(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) (BulkWriter, error)
+	// rows to a table inside tx.
+	NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error)
+	// Encode turns a converted value (see Type) into what the driver
+	// stores for column c. The importer calls it while parsing, off the
+	// writer's goroutine.
+	Encode(c Column, v any) any
 	// Distinct is an SQL expression true when a and b differ, NULLs equal.
 	Distinct(a, b string) string
 	// Upsert is the statement that merges the (deduplicated) stage into the
@@ -42,8 +46,19 @@ type TableInfo struct {
 	Unique [][]string
 }
 
-// BulkWriter appends rows to a staging table. Rows are in dataset column
-// order, preceded by the source line number.
+// BulkTarget says where a BulkWriter writes.
+type BulkTarget struct {
+	Table   string
+	Dataset *Dataset
+	// Line writes Row.Line into the leading sluice_line column (stages).
+	Line bool
+	// Upsert resolves key conflicts with the dataset's ON CONFLICT
+	// update, the last row winning (the direct path into an empty table).
+	Upsert bool
+}
+
+// BulkWriter appends rows to a table. Rows hold values already encoded
+// by Dialect.Encode, in dataset column order.
 type BulkWriter interface {
 	Write(ctx context.Context, rows []Row) error
 	Close() error

@@ -8,152 +8,163 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Counts is what a merge did to the table. Every staged (deduplicated) row
-// lands in exactly one of Inserted, Updated, Unchanged.
+// Counts is what a load did to the table. Every distinct key among the
+// good rows lands in exactly one of Inserted, Updated, Unchanged.
 type Counts struct {
-	Staged     int64 // good rows written to the stage, duplicates included
+	Written    int64 // good rows written, duplicates included
 	Duplicates int64 // earlier occurrences of a key that a later row replaced
 	Inserted   int64
 	Updated    int64
 	Unchanged  int64
 }
 
-// Stage is one file's staging table inside the import transaction.
-type Stage struct {
-	db    *DB
-	tx    bun.Tx
-	ds    *Dataset
-	name  string
-	Write BulkWriter
+// Load is one file's rows on their way into a table, inside the import
+// transaction. Rows go straight into an empty table; otherwise they go to
+// a staging table first, so duplicates can be resolved and the merge
+// counted before the table is touched.
+type Load struct {
+	db     *DB
+	tx     bun.Tx
+	ds     *Dataset
+	update bool
+	stage  string // "" on the direct path
+	before int64  // rows in the table before the load
+	w      BulkWriter
 }
 
-// NewStage creates the staging table for ds in tx and a writer for it.
-func NewStage(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset) (*Stage, error) {
-	name := "sluice_stage_" + ds.Table
-	if err := db.Dialect.CreateStage(ctx, tx, name, ds); err != nil {
-		return nil, fmt.Errorf("create staging table: %w", err)
+// NewLoad prepares loading into ds inside tx. update false is insert-new
+// mode: keys already in the table are left alone and counted unchanged.
+// The transaction must hold the table's write lock (SQLite's BEGIN
+// IMMEDIATE, the job lock elsewhere) for the counts to be exact.
+func NewLoad(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset, update bool) (*Load, error) {
+	l := &Load{db: db, tx: tx, ds: ds, update: update}
+	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
+		return nil, fmt.Errorf("count rows of %s: %w", ds.Table, err)
 	}
-	w, err := db.Dialect.NewBulkWriter(ctx, tx, name, ds)
+	var err error
+	if l.before == 0 {
+		// Nothing to compare with: every distinct key is an insert, and
+		// the upsert on the table itself lets the last duplicate win.
+		l.w, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Upsert: true})
+	} else {
+		l.stage = "sluice_stage_" + ds.Table
+		if err := db.Dialect.CreateStage(ctx, tx, l.stage, ds); err != nil {
+			return nil, fmt.Errorf("create staging table: %w", err)
+		}
+		l.w, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: l.stage, Dataset: ds, Line: true})
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &Stage{db: db, tx: tx, ds: ds, name: name, Write: w}, nil
+	return l, nil
 }
 
-// Merge deduplicates the stage (the last occurrence of a key wins), counts
-// what the merge will do, merges, and checks that the database did what
-// was counted. update false is insert-new mode: existing keys are left
-// alone and counted unchanged.
-func (s *Stage) Merge(ctx context.Context, update bool) (Counts, error) {
-	var c Counts
-	if err := s.Write.Close(); err != nil {
+// Write appends rows in file order.
+func (l *Load) Write(ctx context.Context, rows []Row) error {
+	if err := l.w.Write(ctx, rows); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Finish merges what was written and returns the counts.
+func (l *Load) Finish(ctx context.Context, written int64) (Counts, error) {
+	c := Counts{Written: written}
+	if err := l.w.Close(); err != nil {
 		return c, err
 	}
-	q := s.quoted()
-	if err := s.tx.NewRaw("SELECT count(*) FROM "+q.stage).Scan(ctx, &c.Staged); err != nil {
-		return c, fmt.Errorf("count staged rows: %w", err)
-	}
-	// Deduplicate in the database: the set of keys seen can be larger than
-	// memory, the stage cannot.
-	res, err := s.tx.ExecContext(ctx, fmt.Sprintf(
-		"DELETE FROM %[1]s WHERE sluice_line NOT IN (SELECT max(sluice_line) FROM %[1]s GROUP BY %[2]s)",
-		q.stage, q.keyList))
-	if err != nil {
-		return c, fmt.Errorf("drop duplicate keys from stage: %w", err)
-	}
-	c.Duplicates, _ = res.RowsAffected()
-	distinct := c.Staged - c.Duplicates
-
-	var existing, changed int64
-	var empty bool
-	if err := s.tx.NewRaw("SELECT NOT EXISTS (SELECT 1 FROM "+q.table+")").Scan(ctx, &empty); err != nil {
-		return c, fmt.Errorf("probe %s: %w", s.ds.Table, err)
-	}
-	if !empty {
-		// One pass over the stage, probing the table's key index per row.
-		var diff []string
-		for _, col := range s.ds.Columns {
-			if !s.ds.IsKey(col.Name) {
-				id := quoteIdent(col.Name)
-				diff = append(diff, s.db.Dialect.Distinct("s."+id, "t."+id))
-			}
-		}
-		changedExpr := "0"
-		if update && len(diff) > 0 {
-			changedExpr = "CASE WHEN " + strings.Join(diff, " OR ") + " THEN 1 ELSE 0 END"
-		}
-		err := s.tx.NewRaw(fmt.Sprintf(
-			"SELECT count(*), coalesce(sum(%s), 0) FROM %s s JOIN %s t ON %s",
-			changedExpr, q.stage, q.table, q.keyJoin)).Scan(ctx, &existing, &changed)
+	if l.stage != "" {
+		dups, err := l.dedupe(ctx)
 		if err != nil {
-			return c, fmt.Errorf("compare stage with %s: %w", s.ds.Table, err)
+			return c, err
+		}
+		c.Duplicates = dups
+	}
+	var affected int64
+	if l.stage != "" {
+		res, err := l.tx.ExecContext(ctx, l.db.Dialect.Upsert(l.ds, l.stage, l.update))
+		if err != nil {
+			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
+		}
+		if affected, err = res.RowsAffected(); err != nil {
+			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
+		}
+		if _, err := l.tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(l.stage)); err != nil {
+			return c, fmt.Errorf("drop staging table: %w", err)
 		}
 	}
-	c.Inserted = distinct - existing
-	c.Updated = changed
-	c.Unchanged = existing - changed
-
-	res, err = s.tx.ExecContext(ctx, s.db.Dialect.Upsert(s.ds, s.name, update))
-	if err != nil {
-		return c, fmt.Errorf("merge into %s: %w", s.ds.Table, err)
+	var after int64
+	if err := l.tx.NewRaw("SELECT count(*) FROM "+quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
+		return c, fmt.Errorf("count rows of %s: %w", l.ds.Table, err)
 	}
-	// The merge reports rows written; a mismatch means the counts would
-	// lie, so the file fails instead.
-	if n, err := res.RowsAffected(); err == nil && n != c.Inserted+c.Updated {
-		return c, fmt.Errorf("merge into %s wrote %d rows, expected %d inserted + %d updated", s.ds.Table, n, c.Inserted, c.Updated)
+	// The table only grows by new keys, and the merge statement writes a
+	// row only when it is new or differs, so the row counts before and
+	// after and the rows the merge wrote account for every key.
+	c.Inserted = after - l.before
+	if l.stage == "" {
+		c.Duplicates = written - c.Inserted
+		return c, nil
+	}
+	c.Updated = affected - c.Inserted
+	c.Unchanged = written - c.Duplicates - affected
+	if c.Updated < 0 || c.Unchanged < 0 {
+		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d affected); was the table changed by another writer?",
+			l.ds.Table, written, c.Duplicates, l.before, after, affected)
 	}
 	return c, nil
 }
 
-// Drop removes the staging table (it is temporary, but a connection
-// lives on in the daemon).
-func (s *Stage) Drop(ctx context.Context) error {
-	_, err := s.tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(s.name))
-	return err
-}
-
-type quotedNames struct{ stage, table, keyList, keyJoin string }
-
-func (s *Stage) quoted() quotedNames {
-	keys := make([]string, len(s.ds.Key))
-	joins := make([]string, len(s.ds.Key))
-	for i, k := range s.ds.Key {
+// dedupe deletes all but the last occurrence of each key from the stage.
+// It happens in the database: the set of keys of a file can be larger
+// than memory, the stage cannot.
+func (l *Load) dedupe(ctx context.Context) (int64, error) {
+	keys := make([]string, len(l.ds.Key))
+	for i, k := range l.ds.Key {
 		keys[i] = quoteIdent(k)
-		joins[i] = "t." + keys[i] + " = s." + keys[i]
 	}
-	return quotedNames{
-		stage:   quoteIdent(s.name),
-		table:   quoteIdent(s.ds.Table),
-		keyList: strings.Join(keys, ", "),
-		keyJoin: strings.Join(joins, " AND "),
+	res, err := l.tx.ExecContext(ctx, fmt.Sprintf(
+		"DELETE FROM %[1]s WHERE sluice_line NOT IN (SELECT max(sluice_line) FROM %[1]s GROUP BY %[2]s)",
+		quoteIdent(l.stage), strings.Join(keys, ", ")))
+	if err != nil {
+		return 0, fmt.Errorf("drop duplicate keys from stage: %w", err)
 	}
+	return res.RowsAffected()
 }
 
 // upsertOnConflict is the INSERT … ON CONFLICT statement SQLite and
 // PostgreSQL share. The WHERE on DO UPDATE keeps equal rows unwritten, so
 // they are neither counted nor touched (no WAL growth, no trigger fires).
 func upsertOnConflict(ds *Dataset, stage string, update bool, distinct func(a, b string) string) string {
-	cols := make([]string, len(ds.Columns))
-	var sets, diffs, keys []string
-	for i, c := range ds.Columns {
-		id := quoteIdent(c.Name)
-		cols[i] = id
+	list := strings.Join(quoteAll(ds.ColumnNames()), ", ")
+	// "WHERE true" resolves SQLite's parsing ambiguity between a join
+	// clause and ON CONFLICT after INSERT … SELECT.
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE true ",
+		quoteIdent(ds.Table), list, list, quoteIdent(stage)) + onConflict(ds, update, distinct)
+}
+
+// onConflict is the ON CONFLICT clause: update rows that differ, or
+// leave existing rows alone.
+func onConflict(ds *Dataset, update bool, distinct func(a, b string) string) string {
+	var sets, diffs []string
+	for _, c := range ds.Columns {
 		if ds.IsKey(c.Name) {
 			continue
 		}
+		id := quoteIdent(c.Name)
 		sets = append(sets, id+" = excluded."+id)
 		diffs = append(diffs, distinct(quoteIdent(ds.Table)+"."+id, "excluded."+id))
 	}
-	for _, k := range ds.Key {
-		keys = append(keys, quoteIdent(k))
-	}
-	list := strings.Join(cols, ", ")
-	// "WHERE true" resolves SQLite's parsing ambiguity between a join
-	// clause and ON CONFLICT after INSERT … SELECT.
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE true ON CONFLICT (%s) ",
-		quoteIdent(ds.Table), list, list, quoteIdent(stage), strings.Join(keys, ", "))
+	q := "ON CONFLICT (" + strings.Join(quoteAll(ds.Key), ", ") + ") "
 	if !update || len(sets) == 0 {
 		return q + "DO NOTHING"
 	}
 	return q + "DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + strings.Join(diffs, " OR ")
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteIdent(n)
+	}
+	return out
 }

@@ -166,17 +166,22 @@ func (d *sqliteDialect) Upsert(ds *Dataset, stage string, update bool) string {
 	return upsertOnConflict(ds, stage, update, d.Distinct)
 }
 
-func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) (BulkWriter, error) {
-	return newMultiRowWriter(ctx, tx, stage, ds, sqliteValue, d.inlineArgs, 999)
+func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error) {
+	suffix := ""
+	if t.Upsert {
+		suffix = " " + onConflict(t.Dataset, true, d.Distinct)
+	}
+	// SQLite's default limit on bind parameters is 32766 since 3.32.
+	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, 32766)
 }
 
-// sqliteValue stores dates and times as the text SQLAlchemy writes and
+// Encode stores dates and times as the text SQLAlchemy writes and
 // reads on SQLite ("2026-09-01", "2026-09-01 18:00:00.000000"), so the
 // Flask app sees date and datetime objects; booleans as 1/0.
-func sqliteValue(t Type, v any) any {
+func (*sqliteDialect) Encode(c Column, v any) any {
 	switch x := v.(type) {
 	case time.Time:
-		if t == Date {
+		if c.Type == Date {
 			return x.Format(time.DateOnly)
 		}
 		return x.UTC().Format("2006-01-02 15:04:05.000000")
