@@ -149,6 +149,15 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if err != nil {
 		return err
 	}
+	var keys *keyFilter
+	if !load.Empty() {
+		scanStart := time.Now()
+		if keys, err = j.scanKeys(path, p); err != nil {
+			return err
+		}
+		im.Log.Debug("keys scanned", "job", j.Name, "file", path, "suspects", len(keys.suspects),
+			"stage_all", keys.overflow, "duration", time.Since(scanStart).Round(time.Millisecond))
+	}
 	rejects := newRejectFile(j.Rejects.Dir, j.Name, path, rd.Header(), im.Now())
 	defer func() {
 		if cerr := rejects.Close(); cerr != nil {
@@ -161,24 +170,29 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if im.Progress != nil {
 		progress = im.Progress(path, st.Size())
 	}
-	batches := make(chan []models.Row, 4)
+	batches := make(chan batch, 4)
 	prodCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prodErr := make(chan error, 1)
+	pr := &producer{im: im, j: j, p: p, ds: ds, rd: rd, rejects: rejects, keys: keys, out: batches, res: res, progress: progress}
 	go func() {
 		defer close(batches)
-		prodErr <- im.produce(prodCtx, j, p, ds, rd, rejects, batches, res, progress)
+		prodErr <- pr.run(prodCtx)
 	}()
 	var writeErr error
-	var written int64
+	loadStart := time.Now()
 	for b := range batches {
 		if writeErr != nil {
 			continue // drain so the producer can finish
 		}
-		if writeErr = load.Write(ctx, b); writeErr != nil {
+		if b.staged {
+			writeErr = load.WriteStaged(ctx, b.rows)
+		} else {
+			writeErr = load.Write(ctx, b.rows)
+		}
+		if writeErr != nil {
 			cancel()
 		}
-		written += int64(len(b))
 	}
 	if err := <-prodErr; err != nil {
 		return err
@@ -199,71 +213,119 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 		return fmt.Errorf("%s: %d of %d rows rejected, more than rejects.max %s allows; nothing was imported (see %s)",
 			path, res.Rejected, res.Rows, j.rejectLimit, rejects.Path())
 	}
-	res.Counts, err = load.Finish(ctx, written)
+	im.Log.Debug("rows written", "job", j.Name, "file", path, "duration", time.Since(loadStart).Round(time.Millisecond))
+	mergeStart := time.Now()
+	res.Counts, err = load.Finish(ctx)
+	im.Log.Debug("merged", "job", j.Name, "file", path, "duration", time.Since(mergeStart).Round(time.Millisecond))
 	return err
 }
 
-// produce reads, converts and batches rows; rejects go to the reject file.
-// It stops early once a count limit on rejects is broken, since the file
+// batch is rows on their way to the writer; staged rows have keys that
+// may repeat in the file.
+type batch struct {
+	rows   []models.Row
+	staged bool
+}
+
+// producer reads, converts, encodes and batches rows; rejects go to the
+// reject file. It runs on its own goroutine, ahead of the writer.
+type producer struct {
+	im       *Importer
+	j        *Job
+	p        *plan
+	ds       *models.Dataset
+	rd       *Reader
+	rejects  *rejectFile
+	keys     *keyFilter // nil: no key repeats matter (the table is empty)
+	out      chan<- batch
+	res      *Result
+	progress func(int64, bool)
+}
+
+// run stops early once a count limit on rejects is broken, since the file
 // will fail anyway.
-func (im *Importer) produce(ctx context.Context, j *Job, p *plan, ds *models.Dataset, rd *Reader, rejects *rejectFile,
-	out chan<- []models.Row, res *Result, progress func(int64, bool)) error {
-	width := len(j.Columns)
-	batch := im.BatchRows
-	// One backing array per batch: rows of a sent batch are never touched
-	// again, so the writer may hold them while the next fills.
-	newBatch := func() ([]models.Row, []any) {
-		return make([]models.Row, 0, batch), make([]any, batch*width)
+func (pr *producer) run(ctx context.Context) error {
+	width, size := len(pr.ds.Columns), pr.im.BatchRows
+	// Each batch has its own backing array: rows of a sent batch are never
+	// touched again, so the writer may hold them while the next fills.
+	newBatch := func(staged bool) *batch {
+		return &batch{rows: make([]models.Row, 0, size), staged: staged}
 	}
-	rows, vals := newBatch()
+	vals := [2][]any{make([]any, size*width), make([]any, size*width)}
+	pending := [2]*batch{newBatch(false), newBatch(true)}
+	send := func(i int) error {
+		select {
+		case pr.out <- *pending[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		pending[i], vals[i] = newBatch(i == 1), make([]any, size*width)
+		return nil
+	}
+	var key []byte
 	for {
-		rec, err := rd.Next()
+		rec, err := pr.rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		res.Rows++
+		pr.res.Rows++
+		// Convert into the slot the row would take in the direct batch;
+		// a staged row is copied to its own batch below.
+		n := len(pending[0].rows)
+		values := vals[0][n*width : (n+1)*width : (n+1)*width]
 		rowErr := rec.Err
-		var values []any
 		if rowErr == nil {
-			values = vals[len(rows)*width : (len(rows)+1)*width : (len(rows)+1)*width]
-			rowErr = p.convert(rec, values)
+			rowErr = pr.p.convert(rec, values)
 		}
 		if rowErr != nil {
-			res.Rejected++
-			if err := rejects.Add(rowErr, rec.Fields); err != nil {
+			if err := pr.reject(rowErr, rec); err != nil {
 				return err
-			}
-			if !j.rejectLimit.isPct && j.rejectLimit.exceeded(res.Rejected, res.Rows) {
-				return fmt.Errorf("%s: more than rejects.max %s rows rejected (stopped at line %d); nothing was imported (see %s)",
-					rd.path, j.rejectLimit, rec.Line, rejects.Path())
 			}
 			continue
 		}
-		for i, v := range values {
-			values[i] = im.DB.Dialect.Encode(ds.Columns[i], v)
+		dest := 0
+		if pr.keys != nil {
+			key = pr.p.appendKey(key[:0], values)
+			if pr.keys.suspect(key) {
+				dest = 1
+				m := len(pending[1].rows)
+				values = append(vals[1][m*width:m*width:(m+1)*width], values...)
+			}
 		}
-		rows = append(rows, models.Row{Line: int64(rec.Line), Values: values})
-		if len(rows) == batch {
-			select {
-			case out <- rows:
-			case <-ctx.Done():
-				return ctx.Err()
+		for i, v := range values {
+			values[i] = pr.im.DB.Dialect.Encode(pr.ds.Columns[i], v)
+		}
+		pending[dest].rows = append(pending[dest].rows, models.Row{Line: int64(rec.Line), Values: values})
+		if len(pending[dest].rows) == size {
+			if err := send(dest); err != nil {
+				return err
 			}
-			if progress != nil {
-				progress(rd.BytesRead(), false)
+			if pr.progress != nil {
+				pr.progress(pr.rd.BytesRead(), false)
 			}
-			rows, vals = newBatch()
 		}
 	}
-	if len(rows) > 0 {
-		select {
-		case out <- rows:
-		case <-ctx.Done():
-			return ctx.Err()
+	for i := range pending {
+		if len(pending[i].rows) > 0 {
+			if err := send(i); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+func (pr *producer) reject(e *RowError, rec Record) error {
+	pr.res.Rejected++
+	if err := pr.rejects.Add(e, rec.Fields); err != nil {
+		return err
+	}
+	if lim := pr.j.rejectLimit; !lim.isPct && lim.exceeded(pr.res.Rejected, pr.res.Rows) {
+		return fmt.Errorf("%s: more than rejects.max %s rows rejected (stopped at line %d); nothing was imported (see %s)",
+			pr.rd.path, lim, rec.Line, pr.rejects.Path())
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ type plan struct {
 	headers    []string
 	converters []*Converter
 	extra      []string // CSV headers no column reads
+	keyIdx     []int    // dataset indexes of the key columns, in key order
+	decimalKey []bool   // decimalKey[i]: column i is a decimal key column
 }
 
 // Dataset returns the job's table as the database's dialect sees it.
@@ -113,6 +115,15 @@ func (j *Job) newPlan(path string, header []string) (*plan, error) {
 	for f, h := range header {
 		if !used[f] {
 			p.extra = append(p.extra, h)
+		}
+	}
+	p.decimalKey = make([]bool, len(j.Columns))
+	for _, k := range j.Key {
+		for i, c := range j.Columns {
+			if strings.EqualFold(c.Name, k) {
+				p.keyIdx = append(p.keyIdx, i)
+				p.decimalKey[i] = models.Type(c.Type) == models.Decimal
+			}
 		}
 	}
 	return p, nil

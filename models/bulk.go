@@ -18,8 +18,9 @@ type multiRowWriter struct {
 	suffix  string // e.g. an ON CONFLICT clause
 	inline  bool   // let Bun format values into the SQL text instead of binding
 	perStmt int    // rows per statement
-	stmt    *sql.Stmt
-	args    []any
+	stmt     *sql.Stmt
+	args     []any
+	affected int64
 }
 
 // rowsPerStatement was measured: past about 100 rows a statement, bigger
@@ -86,22 +87,32 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 			}
 			w.args = append(w.args, r.Values...)
 		}
+		var res sql.Result
 		var err error
 		switch {
 		case w.inline:
-			_, err = w.tx.ExecContext(ctx, w.insertSQL(n), w.args...)
+			res, err = w.tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		case n == w.perStmt:
-			_, err = w.stmt.ExecContext(ctx, w.args...)
+			res, err = w.stmt.ExecContext(ctx, w.args...)
 		default:
-			_, err = w.tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
+			res, err = w.tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		}
 		if err != nil {
 			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)
+		}
+		if w.target.Conflict != ConflictError {
+			a, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("insert into %s: rows affected: %w", w.target.Table, err)
+			}
+			w.affected += a
 		}
 		rows = rows[n:]
 	}
 	return nil
 }
+
+func (w *multiRowWriter) Affected() int64 { return w.affected }
 
 func (w *multiRowWriter) Close() error {
 	if w.stmt != nil {

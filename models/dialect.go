@@ -52,15 +52,29 @@ type BulkTarget struct {
 	Dataset *Dataset
 	// Line writes Row.Line into the leading sluice_line column (stages).
 	Line bool
-	// Upsert resolves key conflicts with the dataset's ON CONFLICT
-	// update, the last row winning (the direct path into an empty table).
-	Upsert bool
+	// Conflict is what to do when a row's key is already in the table.
+	Conflict Conflict
 }
+
+// Conflict is a bulk insert's answer to a key already present.
+type Conflict int
+
+const (
+	// ConflictError lets the database raise its error (stages have no key).
+	ConflictError Conflict = iota
+	// ConflictUpdate rewrites the existing row when any value differs.
+	ConflictUpdate
+	// ConflictIgnore keeps the existing row.
+	ConflictIgnore
+)
 
 // BulkWriter appends rows to a table. Rows hold values already encoded
 // by Dialect.Encode, in dataset column order.
 type BulkWriter interface {
 	Write(ctx context.Context, rows []Row) error
+	// Affected is how many rows the database reports inserted or
+	// updated so far; an equal row left alone is not counted.
+	Affected() int64
 	Close() error
 }
 

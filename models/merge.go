@@ -19,17 +19,21 @@ type Counts struct {
 }
 
 // Load is one file's rows on their way into a table, inside the import
-// transaction. Rows go straight into an empty table; otherwise they go to
-// a staging table first, so duplicates can be resolved and the merge
-// counted before the table is touched.
+// transaction. Rows whose key occurs once in the file are upserted into
+// the table directly; rows whose key may occur more than once go through
+// a staging table, where the last occurrence wins before the merge. Into
+// an empty table everything goes directly, the last duplicate winning
+// through the upsert itself.
 type Load struct {
-	db     *DB
-	tx     bun.Tx
-	ds     *Dataset
-	update bool
-	stage  string // "" on the direct path
-	before int64  // rows in the table before the load
-	w      BulkWriter
+	db      *DB
+	tx      bun.Tx
+	ds      *Dataset
+	update  bool
+	before  int64 // rows in the table before the load
+	direct  BulkWriter
+	stage   string
+	staged  BulkWriter // created on first use
+	written int64
 }
 
 // NewLoad prepares loading into ds inside tx. update false is insert-new
@@ -37,79 +41,97 @@ type Load struct {
 // The transaction must hold the table's write lock (SQLite's BEGIN
 // IMMEDIATE, the job lock elsewhere) for the counts to be exact.
 func NewLoad(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset, update bool) (*Load, error) {
-	l := &Load{db: db, tx: tx, ds: ds, update: update}
-	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
+	l := &Load{db: db, tx: tx, ds: ds, update: update, stage: "sluice_stage_" + ds.Table}
+	if err := tx.NewRaw("SELECT count(*) FROM " + quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
 		return nil, fmt.Errorf("count rows of %s: %w", ds.Table, err)
 	}
-	var err error
-	if l.before == 0 {
-		// Nothing to compare with: every distinct key is an insert, and
-		// the upsert on the table itself lets the last duplicate win.
-		l.w, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Upsert: true})
-	} else {
-		l.stage = "sluice_stage_" + ds.Table
-		if err := db.Dialect.CreateStage(ctx, tx, l.stage, ds); err != nil {
-			return nil, fmt.Errorf("create staging table: %w", err)
-		}
-		l.w, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: l.stage, Dataset: ds, Line: true})
+	conflict := ConflictIgnore
+	if update || l.before == 0 {
+		conflict = ConflictUpdate
 	}
+	var err error
+	l.direct, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Conflict: conflict})
 	if err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// Write appends rows in file order.
+// Empty reports whether the table was empty when the load began; then
+// nothing needs staging.
+func (l *Load) Empty() bool { return l.before == 0 }
+
+// Write upserts rows whose keys occur once in the file.
 func (l *Load) Write(ctx context.Context, rows []Row) error {
-	if err := l.w.Write(ctx, rows); err != nil {
-		return err
-	}
-	return nil
+	l.written += int64(len(rows))
+	return l.direct.Write(ctx, rows)
 }
 
-// Finish merges what was written and returns the counts.
-func (l *Load) Finish(ctx context.Context, written int64) (Counts, error) {
-	c := Counts{Written: written}
-	if err := l.w.Close(); err != nil {
+// WriteStaged stages rows whose keys may occur more than once in the file.
+func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
+	if l.Empty() {
+		return l.Write(ctx, rows)
+	}
+	if l.staged == nil {
+		if err := l.db.Dialect.CreateStage(ctx, l.tx, l.stage, l.ds); err != nil {
+			return fmt.Errorf("create staging table: %w", err)
+		}
+		w, err := l.db.Dialect.NewBulkWriter(ctx, l.tx, BulkTarget{Table: l.stage, Dataset: l.ds, Line: true})
+		if err != nil {
+			return err
+		}
+		l.staged = w
+	}
+	l.written += int64(len(rows))
+	return l.staged.Write(ctx, rows)
+}
+
+// Finish merges what was staged and returns the counts.
+func (l *Load) Finish(ctx context.Context) (Counts, error) {
+	c := Counts{Written: l.written}
+	if err := l.direct.Close(); err != nil {
 		return c, err
 	}
-	if l.stage != "" {
+	affected := l.direct.Affected()
+	if l.staged != nil {
+		if err := l.staged.Close(); err != nil {
+			return c, err
+		}
 		dups, err := l.dedupe(ctx)
 		if err != nil {
 			return c, err
 		}
 		c.Duplicates = dups
-	}
-	var affected int64
-	if l.stage != "" {
 		res, err := l.tx.ExecContext(ctx, l.db.Dialect.Upsert(l.ds, l.stage, l.update))
 		if err != nil {
 			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
 		}
-		if affected, err = res.RowsAffected(); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
 		}
+		affected += n
 		if _, err := l.tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(l.stage)); err != nil {
 			return c, fmt.Errorf("drop staging table: %w", err)
 		}
 	}
 	var after int64
-	if err := l.tx.NewRaw("SELECT count(*) FROM "+quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
+	if err := l.tx.NewRaw("SELECT count(*) FROM " + quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
 		return c, fmt.Errorf("count rows of %s: %w", l.ds.Table, err)
 	}
-	// The table only grows by new keys, and the merge statement writes a
-	// row only when it is new or differs, so the row counts before and
-	// after and the rows the merge wrote account for every key.
+	// The table only grows by new keys, and every statement writes a row
+	// only when it is new or differs, so the row counts before and after
+	// and the rows written account for every key.
 	c.Inserted = after - l.before
-	if l.stage == "" {
-		c.Duplicates = written - c.Inserted
+	if l.Empty() {
+		c.Duplicates = l.written - c.Inserted
 		return c, nil
 	}
 	c.Updated = affected - c.Inserted
-	c.Unchanged = written - c.Duplicates - affected
+	c.Unchanged = l.written - c.Duplicates - affected
 	if c.Updated < 0 || c.Unchanged < 0 {
-		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d affected); was the table changed by another writer?",
-			l.ds.Table, written, c.Duplicates, l.before, after, affected)
+		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",
+			l.ds.Table, l.written, c.Duplicates, l.before, after, affected)
 	}
 	return c, nil
 }

@@ -168,8 +168,8 @@ func (d *sqliteDialect) Upsert(ds *Dataset, stage string, update bool) string {
 
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error) {
 	suffix := ""
-	if t.Upsert {
-		suffix = " " + onConflict(t.Dataset, true, d.Distinct)
+	if t.Conflict != ConflictError {
+		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.Distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
 	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, 32766)

@@ -1,0 +1,156 @@
+package importer
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// keyFilter finds the keys that may occur more than once in a file, in
+// fixed memory: a Bloom filter remembers every key seen, and a key the
+// filter has (maybe) seen before goes into a small exact set. False
+// positives only send a few more rows through the staging table; a file
+// with more suspects than maxSuspects is staged whole.
+//
+// Knowing the suspects up front lets every other row be upserted straight
+// into the table, which halves the work of a typical monthly dump; see
+// BENCHMARKS.md.
+type keyFilter struct {
+	bits     []uint64
+	seed     maphash.Seed
+	suspects map[string]struct{}
+	// overflow is set once suspects passed maxSuspects: stage every row.
+	overflow bool
+	buf      []byte
+}
+
+const (
+	keyFilterBytes = 8 << 20 // 64 Mi bits: about 1 false positive per 10^5 keys at 1M keys
+	keyFilterHashes = 4
+	maxSuspects     = 100_000
+)
+
+func newKeyFilter() *keyFilter {
+	return &keyFilter{
+		bits:     make([]uint64, keyFilterBytes/8),
+		seed:     maphash.MakeSeed(),
+		suspects: map[string]struct{}{},
+	}
+}
+
+// add records key and reports nothing; suspects grows when key may have
+// been added before.
+func (f *keyFilter) add(key []byte) {
+	h := maphash.Bytes(f.seed, key)
+	h1, h2 := uint32(h), uint32(h>>32)|1
+	n := uint64(len(f.bits) * 64)
+	seen := true
+	for i := range uint32(keyFilterHashes) {
+		bit := uint64(h1+i*h2) % n
+		w, m := bit/64, uint64(1)<<(bit%64)
+		if f.bits[w]&m == 0 {
+			seen = false
+			f.bits[w] |= m
+		}
+	}
+	if seen && !f.overflow {
+		f.suspects[string(key)] = struct{}{}
+		if len(f.suspects) > maxSuspects {
+			f.overflow, f.suspects = true, nil
+		}
+	}
+}
+
+// suspect reports whether rows with this key must be staged.
+func (f *keyFilter) suspect(key []byte) bool {
+	if f.overflow {
+		return true
+	}
+	_, ok := f.suspects[string(key)]
+	return ok
+}
+
+// appendKey appends the canonical bytes of a row's key values (converted,
+// not yet encoded): keys the database holds equal give equal bytes.
+func (p *plan) appendKey(b []byte, values []any) []byte {
+	for _, i := range p.keyIdx {
+		switch v := values[i].(type) {
+		case string:
+			if p.decimalKey[i] {
+				v = canonicalDecimal(v)
+			}
+			b = append(b, v...)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case time.Time:
+			b = binary.BigEndian.AppendUint64(b, uint64(v.UnixNano()))
+		default:
+			b = fmt.Append(b, v)
+		}
+		b = append(b, 0)
+	}
+	return b
+}
+
+// canonicalDecimal drops trailing fraction zeros, so 1.50 and 1.5 are the
+// same key, as NUMERIC compares them.
+func canonicalDecimal(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// scanKeys reads the file once, converting only the key columns, and
+// returns the filter of its suspect keys. Rows that do not parse are
+// skipped here; the import proper rejects them.
+func (j *Job) scanKeys(path string, p *plan) (*keyFilter, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	rd, err := NewReader(f, path, j.source)
+	if err != nil {
+		return nil, err
+	}
+	kf := newKeyFilter()
+	values := make([]any, len(p.fields))
+	var key []byte
+outer:
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return kf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.Err != nil {
+			continue
+		}
+		for _, i := range p.keyIdx {
+			v, err := p.converters[i].Convert(rec.Fields[p.fields[i]])
+			if err != nil {
+				continue outer
+			}
+			values[i] = v
+		}
+		key = p.appendKey(key[:0], values)
+		kf.add(key)
+		if kf.overflow {
+			return kf, nil
+		}
+	}
+}
