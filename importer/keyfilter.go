@@ -31,7 +31,7 @@ type keyFilter struct {
 }
 
 const (
-	keyFilterBytes = 8 << 20 // 64 Mi bits: about 1 false positive per 10^5 keys at 1M keys
+	keyFilterBytes  = 8 << 20 // 64 Mi bits: about 1 false positive per 10^5 keys at 1M keys
 	keyFilterHashes = 4
 	maxSuspects     = 100_000
 )

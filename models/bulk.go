@@ -13,11 +13,11 @@ import (
 // number of rows, the portable bulk path. The full-size statement is
 // prepared once; the short tail uses a one-off statement.
 type multiRowWriter struct {
-	tx      bun.Tx
-	target  BulkTarget
-	suffix  string // e.g. an ON CONFLICT clause
-	inline  bool   // let Bun format values into the SQL text instead of binding
-	perStmt int    // rows per statement
+	tx       bun.Tx
+	target   BulkTarget
+	suffix   string // e.g. an ON CONFLICT clause
+	inline   bool   // let Bun format values into the SQL text instead of binding
+	perStmt  int    // rows per statement
 	stmt     *sql.Stmt
 	args     []any
 	affected int64

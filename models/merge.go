@@ -42,7 +42,7 @@ type Load struct {
 // IMMEDIATE, the job lock elsewhere) for the counts to be exact.
 func NewLoad(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset, update bool) (*Load, error) {
 	l := &Load{db: db, tx: tx, ds: ds, update: update, stage: "sluice_stage_" + ds.Table}
-	if err := tx.NewRaw("SELECT count(*) FROM " + quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
+	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
 		return nil, fmt.Errorf("count rows of %s: %w", ds.Table, err)
 	}
 	conflict := ConflictIgnore
@@ -116,7 +116,7 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		}
 	}
 	var after int64
-	if err := l.tx.NewRaw("SELECT count(*) FROM " + quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
+	if err := l.tx.NewRaw("SELECT count(*) FROM "+quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
 		return c, fmt.Errorf("count rows of %s: %w", l.ds.Table, err)
 	}
 	// The table only grows by new keys, and every statement writes a row
