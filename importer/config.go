@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,7 +58,11 @@ type ConfigError struct {
 	Line   int // 0 when unknown
 	Field  string
 	Reason string
+	err    error // the cause, when there is one
 }
+
+// Unwrap returns the cause, such as fs.ErrNotExist.
+func (e *ConfigError) Unwrap() error { return e.err }
 
 func (e *ConfigError) Error() string {
 	var b strings.Builder
@@ -83,7 +88,7 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (*Config, error
 	}
 	raw, err := os.ReadFile(abs)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, &ConfigError{File: path, Reason: fmt.Sprintf("cannot read it: %v (give the path with --config or SLUICE_CONFIG)", errors.Unwrap(err)), err: err}
 	}
 	text, err := expandEnv(string(raw), lookup)
 	if err != nil {
@@ -92,7 +97,8 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (*Config, error
 	cfg := &Config{Path: abs}
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(text)))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
+	// An empty file decodes to io.EOF; validation then says what is missing.
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(path, err)
 	}
 	if v, ok := lookup("DATABASE_URL"); ok && v != "" {

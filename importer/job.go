@@ -78,7 +78,16 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		return err
 	}
 	run.Size, run.SHA256 = size, sum
-	prev, err := im.Ledger.Imported(ctx, im.DB.Bun, j.Name, sum)
+
+	ds := j.Dataset(im.DB.Dialect)
+	tx, err := im.DB.Bun.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction on %s: %w", im.DB.Target, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// Asked inside the transaction, which holds the write lock: a second
+	// importer that waited for the first sees its run and skips.
+	prev, err := im.Ledger.Imported(ctx, tx, j.Name, sum)
 	if err != nil {
 		return err
 	}
@@ -89,15 +98,11 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		if opt.DryRun {
 			return nil
 		}
-		return im.Ledger.Record(ctx, im.DB.Bun, run)
+		if err := im.Ledger.Record(ctx, tx, run); err != nil {
+			return err
+		}
+		return tx.Commit()
 	}
-
-	ds := j.Dataset(im.DB.Dialect)
-	tx, err := im.DB.Bun.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction on %s: %w", im.DB.Target, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if _, err := ds.Ensure(ctx, tx, im.DB.Dialect); err != nil {
 		return err
 	}
@@ -138,7 +143,7 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if err != nil {
 		return err
 	}
-	p, err := j.newPlan(path, rd.Header())
+	p, err := j.newPlan(path, rd.Header(), ds, im.DB.Dialect)
 	if err != nil {
 		return err
 	}
@@ -194,7 +199,8 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 			cancel()
 		}
 	}
-	if err := <-prodErr; err != nil {
+	// The writer's error first: the producer then only saw the cancel.
+	if err := <-prodErr; writeErr == nil && err != nil {
 		return err
 	}
 	if writeErr != nil {
@@ -294,9 +300,6 @@ func (pr *producer) run(ctx context.Context) error {
 				m := len(pending[1].rows)
 				values = append(vals[1][m*width:m*width:(m+1)*width], values...)
 			}
-		}
-		for i, v := range values {
-			values[i] = pr.im.DB.Dialect.Encode(pr.ds.Columns[i], v)
 		}
 		pending[dest].rows = append(pending[dest].rows, models.Row{Line: int64(rec.Line), Values: values})
 		if len(pending[dest].rows) == size {

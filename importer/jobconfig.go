@@ -242,10 +242,10 @@ func (j *Job) validateColumns(fail func(field, format string, args ...any) error
 		if !names[strings.ToLower(k)] {
 			return fail(fmt.Sprintf("key[%d]", i), "%q is not a declared column", k)
 		}
-		if seen[k] {
+		if seen[strings.ToLower(k)] {
 			return fail(fmt.Sprintf("key[%d]", i), "%q is named twice", k)
 		}
-		seen[k] = true
+		seen[strings.ToLower(k)] = true
 	}
 	return nil
 }

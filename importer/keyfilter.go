@@ -76,8 +76,8 @@ func (f *keyFilter) suspect(key []byte) bool {
 	return ok
 }
 
-// appendKey appends the canonical bytes of a row's key values (converted,
-// not yet encoded): keys the database holds equal give equal bytes.
+// appendKey appends the canonical bytes of a row's encoded key values:
+// keys the database holds equal give equal bytes.
 func (p *plan) appendKey(b []byte, values []any) []byte {
 	for _, i := range p.keyIdx {
 		switch v := values[i].(type) {
@@ -141,7 +141,7 @@ outer:
 			continue
 		}
 		for _, i := range p.keyIdx {
-			v, err := p.converters[i].Convert(rec.Fields[p.fields[i]])
+			v, err := p.cell(i, rec)
 			if err != nil {
 				continue outer
 			}

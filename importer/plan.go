@@ -10,6 +10,8 @@ import (
 // plan is a job prepared for one file: which CSV field feeds which
 // column, and the converter of each column.
 type plan struct {
+	columns    []models.Column
+	encode     func(models.Column, any) (any, error)
 	fields     []int // fields[i] is the CSV field index of dataset column i
 	headers    []string
 	converters []*Converter
@@ -77,12 +79,15 @@ func (j *Job) converters() ([]*Converter, error) {
 
 // newPlan matches the file's header to the declared columns: by exact
 // name first, then ignoring case and surrounding spaces, in any order.
-func (j *Job) newPlan(path string, header []string) (*plan, error) {
+func (j *Job) newPlan(path string, header []string, ds *models.Dataset, d models.Dialect) (*plan, error) {
 	convs, err := j.converters()
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{fields: make([]int, len(j.Columns)), headers: header, converters: convs}
+	p := &plan{
+		columns: ds.Columns, encode: d.Encode,
+		fields: make([]int, len(j.Columns)), headers: header, converters: convs,
+	}
 	used := make([]bool, len(header))
 	var missing []string
 	for i, c := range j.Columns {
@@ -129,16 +134,26 @@ func (j *Job) newPlan(path string, header []string) (*plan, error) {
 	return p, nil
 }
 
-// convert turns a good record into a row, or says which cell is bad.
+// convert turns a good record into a row of encoded values, or says
+// which cell is bad.
 func (p *plan) convert(rec Record, row []any) *RowError {
-	for i, f := range p.fields {
-		v, err := p.converters[i].Convert(rec.Fields[f])
+	for i := range p.fields {
+		v, err := p.cell(i, rec)
 		if err != nil {
-			return &RowError{Line: rec.Line, Column: p.headers[f], Reason: err.Error()}
+			return &RowError{Line: rec.Line, Column: p.headers[p.fields[i]], Reason: err.Error()}
 		}
 		row[i] = v
 	}
 	return nil
+}
+
+// cell converts and encodes column i of rec.
+func (p *plan) cell(i int, rec Record) (any, error) {
+	v, err := p.converters[i].Convert(rec.Fields[p.fields[i]])
+	if err != nil || v == nil {
+		return v, err
+	}
+	return p.encode(p.columns[i], v)
 }
 
 func quoteAll(s []string) []string {

@@ -349,6 +349,12 @@ func (r *Reader) record(line int, fields []string) Record {
 			return Record{Line: line, Fields: fields, Err: &RowError{Line: line, Column: r.header[i],
 				Reason: fmt.Sprintf("invalid UTF-8 (byte 0x%02X at offset %d); is the file latin1? set source.encoding", f[j], j)}}
 		}
+		// A NUL is valid UTF-8 but never text: it is a sign of a binary
+		// or corrupted file, and databases refuse or truncate it.
+		if j := strings.IndexByte(f, 0); j >= 0 {
+			return Record{Line: line, Fields: fields, Err: &RowError{Line: line, Column: r.header[i],
+				Reason: fmt.Sprintf("NUL byte at offset %d; the field is not text", j)}}
+		}
 	}
 	return Record{Line: line, Fields: fields}
 }

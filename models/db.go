@@ -74,7 +74,11 @@ func (e *URLError) Error() string {
 func ParseURL(raw, baseDir string) (Target, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
-		return Target{}, &URLError{URL: Redact(raw), Reason: "no scheme"}
+		reason := "no scheme (the part before ://)"
+		if s, _, found := strings.Cut(raw, ":"); found && strings.HasPrefix(strings.ToLower(s), "sqlite") {
+			reason = "a SQLite URL is sqlite:/// followed by the path"
+		}
+		return Target{}, &URLError{URL: Redact(raw), Reason: reason}
 	}
 	t := Target{raw: raw}
 	switch strings.ToLower(scheme) {

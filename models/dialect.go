@@ -26,9 +26,11 @@ type Dialect interface {
 	// rows to a table inside tx.
 	NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error)
 	// Encode turns a converted value (see Type) into what the driver
-	// stores for column c. The importer calls it while parsing, off the
-	// writer's goroutine.
-	Encode(c Column, v any) any
+	// stores for column c, or says why this database cannot store it
+	// exactly (the row is then rejected). The importer calls it while
+	// parsing, off the writer's goroutine. Equal values must encode
+	// equal, and values the database holds equal should too.
+	Encode(c Column, v any) (any, error)
 	// Distinct is an SQL expression true when a and b differ, NULLs equal.
 	Distinct(a, b string) string
 	// Upsert is the statement that merges the (deduplicated) stage into the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +41,9 @@ func SQLiteDriver() string {
 }
 
 func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
-	dsn := "file:" + t.Path
+	// A URI filename: '?', '#' and '%' in the path must be escaped, or
+	// SQLite would read them as the start of parameters.
+	dsn := "file:" + (&url.URL{Path: t.Path}).EscapedPath()
 	if t.Path == ":memory:" {
 		dsn = "file::memory:"
 	}
@@ -178,20 +182,46 @@ func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarg
 // Encode stores dates and times as the text SQLAlchemy writes and
 // reads on SQLite ("2026-09-01", "2026-09-01 18:00:00.000000"), so the
 // Flask app sees date and datetime objects; booleans as 1/0.
-func (*sqliteDialect) Encode(c Column, v any) any {
+func (*sqliteDialect) Encode(c Column, v any) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
 		if c.Type == Date {
-			return x.Format(time.DateOnly)
+			return x.Format(time.DateOnly), nil
 		}
-		return x.UTC().Format("2006-01-02 15:04:05.000000")
+		return x.UTC().Format("2006-01-02 15:04:05.000000"), nil
 	case bool:
 		if x {
-			return int64(1)
+			return int64(1), nil
 		}
-		return int64(0)
+		return int64(0), nil
+	case string:
+		if c.Type == Decimal {
+			return x, sqliteDecimalFits(x)
+		}
 	}
-	return v
+	return v, nil
+}
+
+// sqliteMaxDigits is how many significant digits a value in a NUMERIC
+// column keeps: SQLite stores a decimal literal as a 64-bit float and
+// guarantees 15 digits.
+const sqliteMaxDigits = 15
+
+// sqliteDecimalFits reports an error for a decimal SQLite would round: a
+// whole number that fits 64 bits is stored exactly, anything else keeps
+// only 15 significant digits.
+func sqliteDecimalFits(s string) error {
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if strings.Trim(frac, "0") == "" {
+		if _, err := strconv.ParseInt(whole, 10, 64); err == nil {
+			return nil
+		}
+	}
+	digits := strings.TrimRight(strings.TrimLeft(whole+frac, "0"), "0")
+	if n := len(digits); n > sqliteMaxDigits {
+		return fmt.Errorf("decimal %s has %d significant digits; SQLite keeps %d in a DECIMAL column (store it as text, or use PostgreSQL or MySQL)", s, n, sqliteMaxDigits)
+	}
+	return nil
 }
 
 // quoteIdent quotes an SQL identifier the standard way (SQLite, PostgreSQL).

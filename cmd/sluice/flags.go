@@ -62,6 +62,11 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			}
 			return nil, &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
 		}
+		// Parse swallows a "--" that ends the flags; everything after it
+		// is positional.
+		if consumed := args[:len(args)-len(fs.Args())]; len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			return append(rest, fs.Args()...), nil
+		}
 		args = fs.Args()
 		if len(args) == 0 {
 			return rest, nil

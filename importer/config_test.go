@@ -1,0 +1,270 @@
+package importer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// noEnv is an empty environment.
+func noEnv(string) (string, bool) { return "", false }
+
+// configFixture is the path of a fixture in testdata/config, as a user
+// would pass it (relative), since errors name the file as given.
+func configFixture(name string) string { return filepath.Join("testdata", "config", name) }
+
+func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		err  string // full error text after "<file>" (":line: ..." or ": key: ...")
+	}{
+		// Unknown keys are YAML errors, so they carry a line number.
+		{"unknown_key_top.yaml", `:3: unknown key "databse"`},
+		{"unknown_key_job.yaml", `:5: unknown key "sourse"`},
+		{"unknown_key_column.yaml", `:10: unknown key "typ"`},
+		{"unknown_keys_two.yaml", ":8: unknown key \"colums\"\n" +
+			"testdata/config/unknown_keys_two.yaml:11: unknown key \"maximum\""},
+		{"wrong_value_type.yaml", ":10: cannot unmarshal !!str `ten` into int"},
+		{"syntax_error.yaml", `:4: found character that cannot start any token`},
+
+		{"unset_variable.yaml", `: ${SLUICE_TEST_NO_SUCH_VAR} is not set and has no default (write ${SLUICE_TEST_NO_SUCH_VAR:-value})`},
+		{"no_database.yaml", `: database.url: is empty (set it or DATABASE_URL, e.g. sqlite:///sockmarket.db)`},
+		{"empty_jobs.yaml", `: jobs: no jobs declared`},
+		{"no_jobs.yaml", `: jobs: no jobs declared`},
+		{"null_job.yaml", `: jobs[0]: empty job`},
+		// A file with nothing in it is a config without a database or jobs,
+		// not an "EOF".
+		{"empty.yaml", `: database.url: is empty (set it or DATABASE_URL, e.g. sqlite:///sockmarket.db)`},
+		{"comments_only.yaml", `: database.url: is empty (set it or DATABASE_URL, e.g. sqlite:///sockmarket.db)`},
+
+		{"bad_job_name.yaml", `: jobs[0].name: "my socks" is not a valid job name (letters, digits, _ . -)`},
+		{"duplicate_job.yaml", `: jobs[1].name: job "socks" is declared twice`},
+		{"bad_cron.yaml", `: jobs[0].schedule: bad cron spec "61 3 * * *": end of range (61) above maximum (59): 61`},
+		{"no_source.yaml", `: jobs[0].source.path: is empty (a file or glob such as data/socks-*.csv)`},
+		{"bad_delimiter.yaml", `: jobs[0].source.delimiter: ";;" must be one character (not a quote or newline)`},
+		{"quote_delimiter.yaml", `: jobs[0].source.delimiter: "\"" must be one character (not a quote or newline)`},
+		{"unknown_encoding.yaml", `: jobs[0].source.encoding: unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
+		{"bad_table.yaml", `: jobs[0].table: "socks; drop table x" is not a valid table name`},
+		{"bad_mode.yaml", `: jobs[0].mode: unknown mode "replace" (want upsert or insert-new)`},
+		{"no_columns.yaml", `: jobs[0].columns: no columns declared`},
+		{"unknown_type.yaml", `: jobs[0].columns[2].type: unknown type "int" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
+		{"duplicate_column.yaml", `: jobs[0].columns[2].name: column "SKU" is declared twice`},
+		{"precision_on_text.yaml", `: jobs[0].columns[1]: only decimal columns take precision and scale`},
+		{"precision_range.yaml", `: jobs[0].columns[1].precision: 70 is out of range (1 to 65)`},
+		{"scale_range.yaml", `: jobs[0].columns[1].scale: 5 is out of range (0 to precision)`},
+		{"format_on_integer.yaml", `: jobs[0].columns[1].format: only date and timestamp columns take a format`},
+		{"no_key.yaml", `: jobs[0].key: no key declared (the natural ID: one or more column names)`},
+		{"key_not_declared.yaml", `: jobs[0].key[1]: "id" is not a declared column`},
+		// Column names are matched ignoring case, so the key must be too.
+		{"key_twice.yaml", `: jobs[0].key[1]: "SKU" is named twice`},
+		{"rejects_lots.yaml", `: jobs[0].rejects.max: "lots" is not a row count (like 100) or a percentage (like 5%)`},
+		{"rejects_negative.yaml", `: jobs[0].rejects.max: "-1" is not a row count (like 100) or a percentage (like 5%)`},
+		{"rejects_150pct.yaml", `: jobs[0].rejects.max: "150%" is not a percentage from 0% to 100%`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			path := configFixture(tt.file)
+			cfg, err := LoadConfig(path, noEnv)
+			if err == nil {
+				t.Fatalf("LoadConfig(%s) = %+v, want error", path, cfg)
+			}
+			if want := path + tt.err; err.Error() != want {
+				t.Fatalf("LoadConfig(%s) error:\n got %q\nwant %q", path, err, want)
+			}
+			// cmd/sluice maps config errors to exit code 2 by type.
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("LoadConfig(%s) error %T is not a *ConfigError", path, err)
+			}
+			if ce.File != path {
+				t.Errorf("ConfigError.File = %q, want %q", ce.File, path)
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := LoadConfig(path, noEnv)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadConfig(%s) error = %v, want one wrapping os.ErrNotExist", path, err)
+	}
+	if want := path + ": cannot read it: no such file or directory (give the path with --config or SLUICE_CONFIG)"; err.Error() != want {
+		t.Fatalf("error:\n got %q\nwant %q", err, want)
+	}
+}
+
+func TestLoadConfigValid(t *testing.T) {
+	t.Parallel()
+	path := configFixture("valid.yaml")
+	cfg, err := LoadConfig(path, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(abs)
+	if cfg.Path != abs {
+		t.Errorf("Path = %q, want %q", cfg.Path, abs)
+	}
+	if cfg.Dir() != dir {
+		t.Errorf("Dir() = %q, want %q", cfg.Dir(), dir)
+	}
+	if cfg.Database.URL != "sqlite:///x.db" {
+		t.Errorf("Database.URL = %q, want the default sqlite:///x.db", cfg.Database.URL)
+	}
+	if len(cfg.Jobs) != 2 {
+		t.Fatalf("got %d jobs, want 2", len(cfg.Jobs))
+	}
+	ten, two := 10, 2
+	wantStock := Job{
+		Name:     "stock",
+		Schedule: "30 3 1 * *",
+		Source:   SourceConfig{Path: "/srv/dumps/stock-*.tsv", Delimiter: "tab", Encoding: "ISO_8859_1", Ragged: true},
+		Table:    "stock_levels",
+		Key:      []string{"warehouse", "sku"},
+		Mode:     ModeInsertNew,
+		Columns: []ColumnConfig{
+			{Name: "warehouse", Type: "text", Required: true},
+			{Name: "sku", Type: "text"},
+			{Name: "on_hand", CSV: "On Hand", Type: "integer"},
+			{Name: "price", Type: "decimal", Precision: &ten, Scale: &two},
+			{Name: "counted_at", Type: "timestamp", Format: "2006-01-02 15:04"},
+			{Name: "counted_on", Type: "date"},
+		},
+		Rejects:     RejectsConfig{Max: " 5% ", Dir: "/var/lib/sluice/rejects"},
+		rejectLimit: rejectLimit{percent: 5, isPct: true},
+		source:      Source{Delimiter: '\t', Encoding: "latin1", Ragged: true},
+	}
+	// The defaults: mode upsert, at most 100 rejects into rejects/ next
+	// to the config, and a source path resolved against the config's
+	// folder rather than the working directory.
+	wantSocks := Job{
+		Name:        "socks",
+		Source:      SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
+		Table:       "socks",
+		Key:         []string{"sku"},
+		Mode:        ModeUpsert,
+		Columns:     []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
+		Rejects:     RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
+		rejectLimit: rejectLimit{count: 100},
+		source:      Source{Delimiter: ',', Encoding: "utf-8"},
+	}
+	for i, want := range []Job{wantStock, wantSocks} {
+		if got := *cfg.Jobs[i]; !reflect.DeepEqual(got, want) {
+			t.Errorf("jobs[%d]:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	if got := cfg.Jobs[0].Columns[2].Header(); got != "On Hand" {
+		t.Errorf("Header() of a column with csv: = %q, want %q", got, "On Hand")
+	}
+	if got := cfg.Jobs[0].Columns[1].Header(); got != "sku" {
+		t.Errorf("Header() of a column without csv: = %q, want %q", got, "sku")
+	}
+
+	j, err := cfg.Job("socks")
+	if err != nil || j != cfg.Jobs[1] {
+		t.Errorf("Job(socks) = %p, %v; want jobs[1] (%p)", j, err, cfg.Jobs[1])
+	}
+	_, err = cfg.Job("hats")
+	if want := abs + `: no job named "hats" (jobs: stock, socks)`; err == nil || err.Error() != want {
+		t.Errorf("Job(hats) error:\n got %v\nwant %s", err, want)
+	}
+}
+
+func TestLoadConfigDatabaseURL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const jobs = "jobs:\n  - {name: socks, source: {path: a.csv}, table: socks, key: [sku], columns: [{name: sku}]}\n"
+	literal := write("literal.yaml", "database:\n  url: sqlite:///file.db\n"+jobs)
+	withDefault := write("default.yaml", "database:\n  url: ${DATABASE_URL:-sqlite:///x.db}\n"+jobs)
+	noURL := write("nourl.yaml", jobs)
+
+	tests := []struct {
+		name string
+		file string
+		env  map[string]string
+		want string
+	}{
+		{"file value without env", literal, nil, "sqlite:///file.db"},
+		{"env wins over file", literal, map[string]string{"DATABASE_URL": "sqlite:////tmp/env.db"}, "sqlite:////tmp/env.db"},
+		{"empty env does not win", literal, map[string]string{"DATABASE_URL": ""}, "sqlite:///file.db"},
+		{"env fills a missing url", noURL, map[string]string{"DATABASE_URL": "sqlite:///env.db"}, "sqlite:///env.db"},
+		{"default when unset", withDefault, nil, "sqlite:///x.db"},
+		{"default when empty", withDefault, map[string]string{"DATABASE_URL": ""}, "sqlite:///x.db"},
+		{"expanded from env", withDefault, map[string]string{"DATABASE_URL": "sqlite:///env.db"}, "sqlite:///env.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := LoadConfig(tt.file, mapLookup(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Database.URL != tt.want {
+				t.Errorf("Database.URL = %q, want %q", cfg.Database.URL, tt.want)
+			}
+			if want := filepath.Join(dir, "a.csv"); cfg.Jobs[0].Source.Path != want {
+				t.Errorf("Source.Path = %q, want %q", cfg.Jobs[0].Source.Path, want)
+			}
+		})
+	}
+}
+
+// TestLoadRootConfig keeps the shipped config.yaml loadable.
+func TestLoadRootConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig("../config.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Path != filepath.Join(root, "config.yaml") {
+		t.Errorf("Path = %q, want %q", cfg.Path, filepath.Join(root, "config.yaml"))
+	}
+	if cfg.Database.URL != "sqlite:///sockmarket.db" {
+		t.Errorf("Database.URL = %q, want sqlite:///sockmarket.db", cfg.Database.URL)
+	}
+	type summary struct {
+		name, schedule, path, table string
+		key                         []string
+		mode                        Mode
+		columns                     int
+		rejects                     rejectLimit
+		rejectDir                   string
+	}
+	var got []summary
+	for _, j := range cfg.Jobs {
+		got = append(got, summary{j.Name, j.Schedule, j.Source.Path, j.Table, j.Key, j.Mode, len(j.Columns), j.rejectLimit, j.Rejects.Dir})
+	}
+	want := []summary{
+		{"socks", "0 3 1 * *", filepath.Join(root, "sample-data", "socks-*.csv"), "socks", []string{"sku"}, ModeUpsert, 9,
+			rejectLimit{count: 100}, filepath.Join(root, "rejects")},
+		{"stock", "30 3 1 * *", filepath.Join(root, "sample-data", "stock-*.csv"), "stock_levels", []string{"warehouse", "sku"}, ModeUpsert, 5,
+			rejectLimit{percent: 5, isPct: true}, filepath.Join(root, "rejects")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("jobs:\n got %+v\nwant %+v", got, want)
+	}
+	// colour has no type: it defaults to text.
+	if c := cfg.Jobs[0].Columns[4]; c.Name != "colour" || c.CSV != "Color" || c.Type != "text" {
+		t.Errorf("socks columns[4] = %+v, want colour read from Color as text", c)
+	}
+}
