@@ -7,13 +7,14 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // keyFilter finds the keys that may occur more than once in a file, in
-// fixed memory: a Bloom filter remembers every key seen, and a key the
+// bounded memory: a Bloom filter remembers every key seen, and a key the
 // filter has (maybe) seen before goes into a small exact set. False
 // positives only send a few more rows through the staging table; a file
 // with more suspects than maxSuspects is staged whole.
@@ -31,14 +32,24 @@ type keyFilter struct {
 }
 
 const (
-	keyFilterBytes  = 8 << 20 // 64 Mi bits: about 1 false positive per 10^5 keys at 1M keys
-	keyFilterHashes = 4
-	maxSuspects     = 100_000
+	// keyFilterBitsPerKey keeps false positives near 0.2% at the file's
+	// estimated row count; they only cost staging a few rows.
+	keyFilterBitsPerKey = 16
+	keyFilterMinBytes   = 1 << 20
+	keyFilterMaxBytes   = 16 << 20
+	keyFilterHashes     = 4
+	// estimatedRowBytes is deliberately small so the estimate errs
+	// towards more rows, a bigger filter, fewer false positives.
+	estimatedRowBytes = 40
+	maxSuspects       = 250_000
 )
 
-func newKeyFilter() *keyFilter {
+// newKeyFilter sizes the filter for a file of fileBytes.
+func newKeyFilter(fileBytes int64) *keyFilter {
+	n := fileBytes / estimatedRowBytes * keyFilterBitsPerKey / 8
+	n = min(max(n, keyFilterMinBytes), keyFilterMaxBytes)
 	return &keyFilter{
-		bits:     make([]uint64, keyFilterBytes/8),
+		bits:     make([]uint64, n/8),
 		seed:     maphash.MakeSeed(),
 		suspects: map[string]struct{}{},
 	}
@@ -114,18 +125,28 @@ func canonicalDecimal(s string) string {
 
 // scanKeys reads the file once, converting only the key columns, and
 // returns the filter of its suspect keys. Rows that do not parse are
-// skipped here; the import proper rejects them.
-func (j *Job) scanKeys(path string, p *plan) (*keyFilter, error) {
+// skipped here; the import proper rejects them. The filter's bits are
+// dropped at the end: only the suspects are needed from then on, and the
+// memory goes back to the system before the import starts.
+func (j *Job) scanKeys(path string, p *plan) (kf *keyFilter, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
 	rd, err := NewReader(f, path, j.source)
 	if err != nil {
 		return nil, err
 	}
-	kf := newKeyFilter()
+	kf = newKeyFilter(st.Size())
+	defer func() {
+		kf.bits = nil
+		debug.FreeOSMemory()
+	}()
 	values := make([]any, len(p.fields))
 	var key []byte
 outer:
