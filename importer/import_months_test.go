@@ -25,20 +25,35 @@ type importCase struct {
 	want  [][]string
 }
 
+// Each case runs on both write paths: rows upserted directly with only
+// suspected repeats staged, and every row staged (what a file with more
+// suspects than the key filter holds gets); counts and rows must agree.
 func runImportCases(t *testing.T, tests []importCase) {
 	t.Helper()
+	paths := []struct {
+		name        string
+		maxSuspects int
+	}{{"direct", defaultMaxSuspects}, {"staged", 0}}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			e := newImportEnv(t, socksJob(tt.job))
-			for i, s := range tt.steps {
-				path := e.write(s.file, s.data)
-				res := e.importFile("socks", path, s.opt)
-				checkResult(t, fmt.Sprintf("step %d (%s)", i+1, s.file), res, s.want)
-			}
-			checkRows(t, "socks", e.socks(), tt.want)
-		})
+		for _, path := range paths {
+			t.Run(tt.name+"/"+path.name, func(t *testing.T) {
+				t.Parallel()
+				e := newImportEnv(t, socksJob(tt.job))
+				e.im.maxSuspects = path.maxSuspects
+				runImportSteps(t, e, tt)
+			})
+		}
 	}
+}
+
+func runImportSteps(t *testing.T, e *importEnv, tt importCase) {
+	t.Helper()
+	for i, s := range tt.steps {
+		path := e.write(s.file, s.data)
+		res := e.importFile("socks", path, s.opt)
+		checkResult(t, fmt.Sprintf("step %d (%s)", i+1, s.file), res, s.want)
+	}
+	checkRows(t, "socks", e.socks(), tt.want)
 }
 
 func TestImportMonths(t *testing.T) {

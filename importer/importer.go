@@ -25,6 +25,10 @@ type Importer struct {
 	Now func() time.Time
 	// BatchRows is how many rows go to the database at a time.
 	BatchRows int
+
+	// maxSuspects bounds the keys held as possibly repeated before a
+	// file is staged whole; tests lower it to reach that path.
+	maxSuspects int
 }
 
 // ProgressFunc starts progress reporting for a file of size bytes and
@@ -38,7 +42,7 @@ func New(ctx context.Context, db *models.DB, log *slog.Logger) (*Importer, error
 	if err := l.Ensure(ctx); err != nil {
 		return nil, err
 	}
-	return &Importer{DB: db, Ledger: l, Log: log, Now: time.Now, BatchRows: 2000}, nil
+	return &Importer{DB: db, Ledger: l, Log: log, Now: time.Now, BatchRows: 2000, maxSuspects: defaultMaxSuspects}, nil
 }
 
 // Options change how files are imported.

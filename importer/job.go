@@ -157,7 +157,7 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	var keys *keyFilter
 	if !load.Empty() {
 		scanStart := time.Now()
-		if keys, err = j.scanKeys(path, p); err != nil {
+		if keys, err = j.scanKeys(path, p, im.maxSuspects); err != nil {
 			return err
 		}
 		im.Log.Debug("keys scanned", "job", j.Name, "file", path, "suspects", len(keys.suspects),

@@ -17,7 +17,7 @@ import (
 // bounded memory: a Bloom filter remembers every key seen, and a key the
 // filter has (maybe) seen before goes into a small exact set. False
 // positives only send a few more rows through the staging table; a file
-// with more suspects than maxSuspects is staged whole.
+// with more suspects than the limit is staged whole.
 //
 // Knowing the suspects up front lets every other row be upserted straight
 // into the table, which halves the work of a typical monthly dump; see
@@ -26,8 +26,9 @@ type keyFilter struct {
 	bits     []uint64
 	seed     maphash.Seed
 	suspects map[string]struct{}
-	// overflow is set once suspects passed maxSuspects: stage every row.
+	// overflow is set once suspects passed max: stage every row.
 	overflow bool
+	max      int
 	buf      []byte
 }
 
@@ -40,18 +41,20 @@ const (
 	keyFilterHashes     = 4
 	// estimatedRowBytes is deliberately small so the estimate errs
 	// towards more rows, a bigger filter, fewer false positives.
-	estimatedRowBytes = 40
-	maxSuspects       = 250_000
+	estimatedRowBytes  = 40
+	defaultMaxSuspects = 250_000
 )
 
 // newKeyFilter sizes the filter for a file of fileBytes.
-func newKeyFilter(fileBytes int64) *keyFilter {
+func newKeyFilter(fileBytes int64, maxSuspects int) *keyFilter {
 	n := fileBytes / estimatedRowBytes * keyFilterBitsPerKey / 8
 	n = min(max(n, keyFilterMinBytes), keyFilterMaxBytes)
 	return &keyFilter{
 		bits:     make([]uint64, n/8),
 		seed:     maphash.MakeSeed(),
 		suspects: map[string]struct{}{},
+		max:      maxSuspects,
+		overflow: maxSuspects <= 0,
 	}
 }
 
@@ -72,7 +75,7 @@ func (f *keyFilter) add(key []byte) {
 	}
 	if seen && !f.overflow {
 		f.suspects[string(key)] = struct{}{}
-		if len(f.suspects) > maxSuspects {
+		if len(f.suspects) > f.max {
 			f.overflow, f.suspects = true, nil
 		}
 	}
@@ -128,7 +131,7 @@ func canonicalDecimal(s string) string {
 // skipped here; the import proper rejects them. The filter's bits are
 // dropped at the end: only the suspects are needed from then on, and the
 // memory goes back to the system before the import starts.
-func (j *Job) scanKeys(path string, p *plan) (kf *keyFilter, err error) {
+func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -142,7 +145,7 @@ func (j *Job) scanKeys(path string, p *plan) (kf *keyFilter, err error) {
 	if err != nil {
 		return nil, err
 	}
-	kf = newKeyFilter(st.Size())
+	kf = newKeyFilter(st.Size(), maxSuspects)
 	defer func() {
 		kf.bits = nil
 		debug.FreeOSMemory()

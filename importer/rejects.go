@@ -3,7 +3,9 @@ package importer
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,10 +43,11 @@ func (r *rejectFile) Add(e *RowError, fields []string) error {
 		if err := os.MkdirAll(r.dir, 0o755); err != nil {
 			return fmt.Errorf("create rejects folder: %w", err)
 		}
-		f, err := os.OpenFile(r.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := createUnique(r.path)
 		if err != nil {
 			return fmt.Errorf("create reject file: %w", err)
 		}
+		r.path = f.Name()
 		r.f, r.buf, r.created = f, bufio.NewWriter(f), true
 		r.w = csv.NewWriter(r.buf)
 		if err := r.w.Write(append([]string{"line", "column", "reason"}, r.header...)); err != nil {
@@ -86,4 +89,22 @@ func (r *rejectFile) Close() error {
 		return fmt.Errorf("write %s: %w", r.path, err)
 	}
 	return nil
+}
+
+// createUnique creates path, or path with -2, -3… before the extension
+// when it exists: two imports of a same-named file in the same
+// millisecond must not share (or fail on) one reject file.
+func createUnique(path string) (*os.File, error) {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for i := 1; ; i++ {
+		p := path
+		if i > 1 {
+			p = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) || i == 100 {
+			return f, err
+		}
+	}
 }
