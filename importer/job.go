@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -30,11 +31,16 @@ type Result struct {
 	Err      error
 }
 
-// ImportFile imports one file for job j: checksum and ledger check, then
-// one transaction that stages the good rows, merges them and records the
-// run. A failed import is rolled back and then recorded as failed.
+// ImportFile imports one file for job j: checksum, then one transaction
+// that checks the ledger, loads the good rows and records the run. A
+// failed import is rolled back and then recorded as failed.
 func (im *Importer) ImportFile(ctx context.Context, j *Job, path string, opt Options) Result {
 	start := im.Now()
+	// The ledger and the logs name files absolutely: a timer and a person
+	// start from different folders.
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	res := Result{Job: j.Name, Path: path, DryRun: opt.DryRun}
 	run := &models.Run{Job: j.Name, Path: path, StartedAt: start.UTC(), Forced: opt.Force}
 	err := im.importFile(ctx, j, path, opt, run, &res)
@@ -125,7 +131,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 	return nil
 }
 
-// load streams the file into the stage and merges it. The reading and
+// load streams the file into the table (see models.Load). The reading and
 // converting goroutine runs ahead of the database writer through a
 // bounded channel, so parsing overlaps with writing and memory stays flat.
 func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, tx bun.Tx, sum string, res *Result) error {

@@ -24,6 +24,7 @@ import (
 // BENCHMARKS.md.
 type keyFilter struct {
 	bits     []uint64
+	free     func() // releases bits
 	seed     maphash.Seed
 	suspects map[string]struct{}
 	// overflow is set once suspects passed max: stage every row.
@@ -49,8 +50,10 @@ const (
 func newKeyFilter(fileBytes int64, maxSuspects int) *keyFilter {
 	n := fileBytes / estimatedRowBytes * keyFilterBitsPerKey / 8
 	n = min(max(n, keyFilterMinBytes), keyFilterMaxBytes)
+	bits, free := newBitset(int(n / 8))
 	return &keyFilter{
-		bits:     make([]uint64, n/8),
+		bits:     bits,
+		free:     free,
 		seed:     maphash.MakeSeed(),
 		suspects: map[string]struct{}{},
 		max:      maxSuspects,
@@ -148,6 +151,7 @@ func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, er
 	kf = newKeyFilter(st.Size(), maxSuspects)
 	defer func() {
 		kf.bits = nil
+		kf.free()
 		debug.FreeOSMemory()
 	}()
 	values := make([]any, len(p.fields))

@@ -26,6 +26,7 @@ func TestKeyFilter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			kf := newKeyFilter(int64(tt.keys)*60, tt.maxSuspects)
+			t.Cleanup(kf.free)
 			key := func(i int) []byte { return fmt.Appendf(nil, "SK-%08d\x00", i) }
 			repeats := 0
 			for i := range tt.keys {
