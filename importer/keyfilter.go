@@ -148,6 +148,7 @@ func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, er
 	if err != nil {
 		return nil, err
 	}
+	rd.keysOnly = true
 	kf = newKeyFilter(st.Size(), maxSuspects)
 	defer func() {
 		kf.bits = nil

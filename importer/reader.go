@@ -111,6 +111,9 @@ type Reader struct {
 	header  []string
 	padded  []string    // reused buffer for ragged records
 	pending *readResult // record read ahead after a quote error
+	// keysOnly skips the per-field text checks: the key scan reads every
+	// row once more, and the import proper rejects what they would catch.
+	keysOnly bool
 	err     error       // sticky: io.EOF or a *FileError
 }
 
@@ -343,6 +346,9 @@ func (r *Reader) record(line int, fields []string) Record {
 			r.padded = append(r.padded, "")
 		}
 		fields = r.padded
+	}
+	if r.keysOnly {
+		return Record{Line: line, Fields: fields}
 	}
 	for i, f := range fields {
 		if j, ok := invalidUTF8(f); !ok {
