@@ -114,7 +114,7 @@ type Reader struct {
 	// keysOnly skips the per-field text checks: the key scan reads every
 	// row once more, and the import proper rejects what they would catch.
 	keysOnly bool
-	err     error       // sticky: io.EOF or a *FileError
+	err      error // sticky: io.EOF or a *FileError
 }
 
 // readResult is one csv.Reader.Read outcome with the start line captured
