@@ -44,8 +44,8 @@ func TestImportCancelled(t *testing.T) {
 			if tt.preCancel {
 				cancel()
 			} else {
-				e.im.Progress = func(string, int64) func(int64, bool) {
-					return func(int64, bool) { cancel() }
+				e.im.Progress = func(string, int64) func(Progress) {
+					return func(Progress) { cancel() }
 				}
 			}
 			res := e.im.ImportFile(ctx, e.job("socks"), path, Options{})
@@ -81,18 +81,18 @@ func TestImportProgress(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var started string
-	var startSize, last int64
+	var startSize, last, lastRows int64
 	var calls, dones int
-	e.im.Progress = func(p string, size int64) func(int64, bool) {
+	e.im.Progress = func(p string, size int64) func(Progress) {
 		started, startSize = p, size
-		return func(read int64, done bool) {
+		return func(pr Progress) {
 			mu.Lock()
 			defer mu.Unlock()
-			if read < last {
-				t.Errorf("progress went back from %d to %d", last, read)
+			if pr.Bytes < last || pr.Rows < lastRows {
+				t.Errorf("progress went back from %d bytes, %d rows to %+v", last, lastRows, pr)
 			}
-			last, calls = read, calls+1
-			if done {
+			last, lastRows, calls = pr.Bytes, pr.Rows, calls+1
+			if pr.Done {
 				dones++
 			}
 		}
@@ -103,7 +103,7 @@ func TestImportProgress(t *testing.T) {
 	if started != path || startSize != st.Size() {
 		t.Errorf("progress started for %s of %d bytes, want %s of %d", started, startSize, path, st.Size())
 	}
-	if dones != 1 || last != st.Size() || calls < 2 {
+	if dones != 1 || last != st.Size() || lastRows != 1000 || calls < 2 {
 		t.Errorf("progress: %d calls, %d done, last at %d bytes; want several calls, one done at %d", calls, dones, last, st.Size())
 	}
 }

@@ -32,9 +32,16 @@ type Importer struct {
 }
 
 // ProgressFunc starts progress reporting for a file of size bytes and
-// returns the function to call with bytes read so far (done true at the
-// end). It may return nil to show nothing.
-type ProgressFunc func(path string, size int64) func(read int64, done bool)
+// returns the function to call as reading goes on. It may return nil to
+// show nothing.
+type ProgressFunc func(path string, size int64) func(Progress)
+
+// Progress is how far the import of a file has come.
+type Progress struct {
+	Bytes int64 // raw bytes read (compressed bytes for gzip)
+	Rows  int64 // records read, rejected ones included
+	Done  bool  // the last call
+}
 
 // New returns an importer for db, creating the ledger table if needed.
 func New(ctx context.Context, db *models.DB, log *slog.Logger) (*Importer, error) {

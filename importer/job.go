@@ -137,7 +137,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, tx bun.Tx, sum string, res *Result) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return err // a *PathError: it names the file
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -177,7 +177,7 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 		res.RejectFile = rejects.Path()
 	}()
 
-	var progress func(int64, bool)
+	var progress func(Progress)
 	if im.Progress != nil {
 		progress = im.Progress(path, st.Size())
 	}
@@ -213,10 +213,10 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 		return writeErr
 	}
 	if progress != nil {
-		progress(rd.BytesRead(), true)
+		progress(Progress{Bytes: rd.BytesRead(), Rows: res.Rows, Done: true})
 	}
 	if _, err := io.Copy(hash, f); err != nil { // bytes after the last record
-		return fmt.Errorf("read %s: %w", path, err)
+		return err // a *PathError: it names the file
 	}
 	if got := hex.EncodeToString(hash.Sum(nil)); got != sum {
 		return fmt.Errorf("%s changed while it was being imported (sha256 %s before, %s after); try again when it is complete", path, sum[:12], got[:12])
@@ -251,7 +251,7 @@ type producer struct {
 	keys     *keyFilter // nil: no key repeats matter (the table is empty)
 	out      chan<- batch
 	res      *Result
-	progress func(int64, bool)
+	progress func(Progress)
 }
 
 // run stops early once a count limit on rejects is broken, since the file
@@ -313,7 +313,7 @@ func (pr *producer) run(ctx context.Context) error {
 				return err
 			}
 			if pr.progress != nil {
-				pr.progress(pr.rd.BytesRead(), false)
+				pr.progress(Progress{Bytes: pr.rd.BytesRead(), Rows: pr.res.Rows})
 			}
 		}
 	}
@@ -344,13 +344,13 @@ func (pr *producer) reject(e *RowError, rec Record) error {
 func checksum(path string) (int64, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, "", fmt.Errorf("open %s: %w", path, err)
+		return 0, "", err // a *PathError: it names the file
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
-		return 0, "", fmt.Errorf("read %s: %w", path, err)
+		return 0, "", err // a *PathError: it names the file
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -137,7 +137,7 @@ func canonicalDecimal(s string) string {
 func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // a *PathError: it names the file
 	}
 	defer f.Close()
 	st, err := f.Stat()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,9 +22,9 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// progressBar draws bytes read and MB/s on w for large files.
+// progressBar draws rows and bytes read and MB/s on w for large files.
 func progressBar(w io.Writer) importer.ProgressFunc {
-	return func(path string, size int64) func(int64, bool) {
+	return func(path string, size int64) func(importer.Progress) {
 		if size < progressMinBytes {
 			return nil
 		}
@@ -35,9 +36,11 @@ func progressBar(w io.Writer) importer.ProgressFunc {
 			progressbar.OptionThrottle(200_000_000),
 			progressbar.OptionClearOnFinish(),
 		)
-		return func(read int64, done bool) {
-			_ = bar.Set64(read)
-			if done {
+		name := filepath.Base(path)
+		return func(p importer.Progress) {
+			bar.Describe(fmt.Sprintf("%s %d rows", name, p.Rows))
+			_ = bar.Set64(p.Bytes)
+			if p.Done {
 				_ = bar.Finish()
 			}
 		}
