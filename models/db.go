@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 // DB is an open database with the dialect that knows how to load into it.
@@ -140,6 +141,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // sqliteHint explains the usual reasons a SQLite file cannot be opened:
 // the folder is missing, or the file or folder is not writable.
 func sqliteHint(path string, err error) error {
+	var unsupported *sqliteshim.UnsupportedError
+	if errors.As(err, &unsupported) {
+		return fmt.Errorf("%w (this binary has no SQLite driver: -tags cgosqlite needs cgo, so build with CGO_ENABLED=1 and gcc, or without the tag for the pure-Go driver)", err)
+	}
 	dir := filepath.Dir(path)
 	st, serr := os.Stat(dir)
 	switch {
