@@ -196,32 +196,38 @@ func (*sqliteDialect) Encode(c Column, v any) (any, error) {
 		return int64(0), nil
 	case string:
 		if c.Type == Decimal {
-			return x, sqliteDecimalFits(x)
+			return sqliteDecimal(x)
 		}
 	}
 	return v, nil
 }
 
-// sqliteMaxDigits is how many significant digits a value in a NUMERIC
-// column keeps: SQLite stores a decimal literal as a 64-bit float and
-// guarantees 15 digits.
+// sqliteMaxDigits is how many significant digits SQLite keeps of a
+// non-integer in a NUMERIC column: it stores a 64-bit float.
 const sqliteMaxDigits = 15
 
-// sqliteDecimalFits reports an error for a decimal SQLite would round: a
-// whole number that fits 64 bits is stored exactly, anything else keeps
-// only 15 significant digits.
-func sqliteDecimalFits(s string) error {
-	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+// sqliteDecimal encodes a canonical decimal for a NUMERIC column, which
+// SQLite stores as an integer when the value is whole and fits 64 bits,
+// and as a float otherwise (as SQLAlchemy's Numeric does there). The float
+// is rounded here, correctly, rather than by SQLite's own text conversion,
+// which can be one unit off in the last place; a value with more
+// significant digits than a float keeps is rejected, not rounded.
+func sqliteDecimal(s string) (any, error) {
+	whole, frac, _ := strings.Cut(s, ".")
 	if strings.Trim(frac, "0") == "" {
-		if _, err := strconv.ParseInt(whole, 10, 64); err == nil {
-			return nil
+		if n, err := strconv.ParseInt(whole, 10, 64); err == nil {
+			return n, nil
 		}
 	}
-	digits := strings.TrimRight(strings.TrimLeft(whole+frac, "0"), "0")
+	digits := strings.TrimRight(strings.TrimLeft(strings.TrimPrefix(whole, "-")+frac, "0"), "0")
 	if n := len(digits); n > sqliteMaxDigits {
-		return fmt.Errorf("decimal %s has %d significant digits; SQLite keeps %d in a DECIMAL column (store it as text, or use PostgreSQL or MySQL)", s, n, sqliteMaxDigits)
+		return nil, fmt.Errorf("decimal %s has %d significant digits; SQLite keeps %d in a DECIMAL column (store it as text, or use PostgreSQL or MySQL)", s, n, sqliteMaxDigits)
 	}
-	return nil
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, fmt.Errorf("decimal %s: %w", s, err)
+	}
+	return f, nil
 }
 
 // quoteIdent quotes an SQL identifier the standard way (SQLite, PostgreSQL).
