@@ -1,9 +1,10 @@
 // Command sluice-bench is the reproducible benchmark behind BENCHMARKS.md: it
 // generates a base and a next-month socks dump, imports both with sluice and
 // loads the same files into the same schema with the sqlite3 CLI as the
-// reference, then prints a markdown table.
+// reference, then prints a markdown table. The whole sequence runs -runs
+// times, interleaved, and the table shows each step's median.
 //
-//	go run ./cmd/sluice-bench -rows 1000000 -change 10 -new 5 -out /tmp/sluice-bench
+//	go run ./cmd/sluice-bench -rows 1000000 -change 10 -new 5 -runs 3 -out /tmp/sluice-bench
 package main
 
 import (
@@ -28,6 +29,7 @@ type config struct {
 	sluice  string // prebuilt binary; empty means build it
 	tags    string
 	sqlite3 string
+	runs    int // times the whole sequence runs, at least 1
 }
 
 func main() {
@@ -59,11 +61,15 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.sluice, "sluice", "", "prebuilt sluice binary (default: go build ./cmd/sluice into -out)")
 	fs.StringVar(&c.tags, "tags", "", "build tags for sluice, e.g. cgosqlite")
 	fs.StringVar(&c.sqlite3, "sqlite3", "sqlite3", "sqlite3 CLI for the reference steps")
+	fs.IntVar(&c.runs, "runs", 3, "run the whole sequence this many times, interleaved, and report each step's median")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (all options are flags)", fs.Arg(0))
+	}
+	if c.runs < 1 {
+		return c, fmt.Errorf("-runs %d: must be at least 1", c.runs)
 	}
 	var err error
 	if c.out, err = filepath.Abs(c.out); err != nil {
@@ -84,9 +90,12 @@ func parseFlags(args []string) (config, error) {
 
 // run performs the whole benchmark. A failing sluice step is reported in the
 // table rather than ending the run, so the reference numbers are still
-// useful; run returns an error afterwards if any step failed. The report
-// goes to stdout, progress to log.
+// useful; run returns an error afterwards if any step failed in any run. The
+// report goes to stdout, progress to log.
 func run(ctx context.Context, log *slog.Logger, cfg config, stdout io.Writer) error {
+	if cfg.runs < 1 {
+		return fmt.Errorf("runs = %d, want at least 1", cfg.runs)
+	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
 	}
@@ -97,14 +106,14 @@ func run(ctx context.Context, log *slog.Logger, cfg config, stdout io.Writer) er
 		return err
 	}
 	b := newBench(cfg, log)
-	b.sluiceSteps(ctx)
-	b.referenceSteps(ctx)
+	b.measure(ctx)
+	results := summarize(b.runs)
 	env := environment(ctx, cfg)
-	if err := printReport(stdout, env, cfg.opts, b.steps, b.schema); err != nil {
+	if err := printReport(stdout, env, cfg.opts, cfg.runs, results, b.schema); err != nil {
 		return err
 	}
-	if n := b.failed(); n > 0 {
-		return fmt.Errorf("%d of %d steps failed (logs in %s)", n, len(b.steps), filepath.Join(cfg.out, "logs"))
+	if n := countFailed(results); n > 0 {
+		return fmt.Errorf("%d of %d steps failed (logs in %s)", n, len(results), filepath.Join(cfg.out, "logs"))
 	}
 	return nil
 }

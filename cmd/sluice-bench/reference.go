@@ -70,18 +70,22 @@ func (b *bench) referenceSteps(ctx context.Context) {
 }
 
 // referenceSchema is the schema sluice created (table and indexes), so the
-// reference pays for the same indexes and column affinities.
+// reference pays for the same indexes and column affinities. It is decided
+// in the first run and kept, so every reference run loads the same schema.
 func (b *bench) referenceSchema(ctx context.Context) string {
+	if b.schemaDDL != "" {
+		return b.schemaDDL
+	}
+	b.schema, b.schemaDDL = "fallback DDL (sluice did not create one)", fallbackSchema
 	if b.sluiceBase.err == nil {
 		schema, err := sqliteQuery(ctx, b.cfg.sqlite3, b.path(sluiceDB), ".schema socks")
 		if err == nil && schema != "" {
-			b.schema = "copied from sluice.db (`.schema socks`)"
-			return schema
+			b.schema, b.schemaDDL = "copied from sluice.db (`.schema socks`)", schema
+		} else {
+			b.log.Warn("cannot read sluice schema, using the fallback DDL", "err", err)
 		}
-		b.log.Warn("cannot read sluice schema, using the fallback DDL", "err", err)
 	}
-	b.schema = "fallback DDL (sluice did not create one)"
-	return fallbackSchema
+	return b.schemaDDL
 }
 
 // runSQLite times sqlite3 on db with script as standard input, then checks

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// step is one timed child process and its outcome.
+// step is one timed child process in one run, and its outcome.
 type step struct {
 	name    string
 	rows    int
@@ -26,36 +26,61 @@ type step struct {
 	note    string // shown instead of a ratio when ref is nil
 }
 
-// bench holds the steps in report order: base month first, then next month.
+// bench runs the benchmark -runs times. Each run is the whole sequence, on
+// fresh databases: sluice base and next, then the reference base, raw and
+// next. Interleaving the runs spreads slow phases of the machine over every
+// step instead of one.
 type bench struct {
-	cfg    config
-	log    *slog.Logger
-	schema string // where the reference schema came from, for the report
+	cfg config
+	log *slog.Logger
 
+	// Decided once, before or in the first run, and kept for the others.
+	bin, schemaDDL string
+	binErr         error
+	binDone        bool
+	schema         string // where the reference schema came from, for the report
+
+	run  int       // current run, from 1
+	runs [][]*step // steps of each finished run, in report order
+
+	// The current run's steps, in report order: base month first, then
+	// next month.
 	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
 	steps                                            []*step
 }
 
 func newBench(cfg config, log *slog.Logger) *bench {
-	o := cfg.opts
-	b := &bench{cfg: cfg, log: log}
+	return &bench{cfg: cfg, log: log}
+}
+
+// measure performs every run. Failures are recorded on the steps, not
+// returned; once ctx is done, the remaining runs fail without starting.
+func (b *bench) measure(ctx context.Context) {
+	for r := 1; r <= b.cfg.runs; r++ {
+		b.startRun(r)
+		if err := ctx.Err(); err != nil {
+			for _, s := range b.steps {
+				s.err = err
+			}
+		} else {
+			b.log.Info("run", "run", r, "of", b.cfg.runs)
+			b.sluiceSteps(ctx)
+			b.referenceSteps(ctx)
+		}
+		b.runs = append(b.runs, b.steps)
+	}
+}
+
+// startRun makes fresh steps for run r.
+func (b *bench) startRun(r int) {
+	o := b.cfg.opts
+	b.run = r
 	b.refBase = &step{name: "sqlite3 staging import base.csv (reference)", rows: o.RowsIn(0), note: "reference"}
 	b.refRaw = &step{name: "sqlite3 raw .import (no index, no types)", rows: o.RowsIn(0), note: "lower bound"}
 	b.refNext = &step{name: "sqlite3 staging upsert next.csv (reference)", rows: o.RowsIn(1), note: "reference"}
 	b.sluiceBase = &step{name: "sluice import base.csv", rows: o.RowsIn(0), ref: b.refBase}
 	b.sluiceNext = &step{name: "sluice import next.csv", rows: o.RowsIn(1), ref: b.refNext}
 	b.steps = []*step{b.sluiceBase, b.refBase, b.refRaw, b.sluiceNext, b.refNext}
-	return b
-}
-
-func (b *bench) failed() int {
-	n := 0
-	for _, s := range b.steps {
-		if s.err != nil {
-			n++
-		}
-	}
-	return n
 }
 
 func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name) }
@@ -63,9 +88,12 @@ func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name)
 // sluiceSteps imports base.csv into a fresh database and then next.csv on
 // top of it. Failures are recorded on the steps, not returned.
 func (b *bench) sluiceSteps(ctx context.Context) {
-	bin, err := b.sluiceBinary(ctx)
-	if err != nil {
-		b.sluiceBase.err = err
+	if !b.binDone {
+		b.bin, b.binErr = b.sluiceBinary(ctx)
+		b.binDone = true
+	}
+	if b.binErr != nil {
+		b.sluiceBase.err = b.binErr
 		b.sluiceNext.err = errors.New("skipped: no sluice binary")
 		return
 	}
@@ -80,7 +108,7 @@ func (b *bench) sluiceSteps(ctx context.Context) {
 	}{{b.sluiceBase, baseCSV}, {b.sluiceNext, nextCSV}} {
 		if s.step.err == nil {
 			b.timeStep(ctx, s.step, "sluice-"+strings.TrimSuffix(s.file, ".csv"), nil,
-				bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
+				b.bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
 		}
 		if s.step.err == nil {
 			s.step.err = b.checkCount(ctx, b.path(sluiceDB), "socks", s.step.rows)
@@ -121,11 +149,15 @@ func (b *bench) sluiceBinary(ctx context.Context) (string, error) {
 }
 
 // timeStep runs one child process, recording wall time and peak RSS on s.
-// Its output goes to OUT/logs/logName.log; the error quotes its last lines.
+// Its output goes to OUT/logs/logName.log, or logName-runN.log when there
+// are several runs; the error quotes its last lines.
 func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.Reader, name string, args ...string) {
 	if err := ctx.Err(); err != nil {
 		s.err = err
 		return
+	}
+	if b.cfg.runs > 1 {
+		logName = fmt.Sprintf("%s-run%d", logName, b.run)
 	}
 	logDir := b.path("logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
@@ -142,7 +174,7 @@ func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, logFile, logFile
 	cmd.Env = childEnv()
-	b.log.Info("running", "step", s.name, "rows", s.rows)
+	b.log.Info("running", "step", s.name, "rows", s.rows, "run", b.run)
 	start := time.Now()
 	err = cmd.Run()
 	s.elapsed = time.Since(start)
@@ -154,7 +186,7 @@ func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.
 		s.err = fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, lastLines(out, 5))
 		return
 	}
-	b.log.Info("done", "step", s.name, "duration", s.elapsed.Round(time.Millisecond), "peak_rss_kib", s.rssKiB)
+	b.log.Info("done", "step", s.name, "run", b.run, "duration", s.elapsed.Round(time.Millisecond), "peak_rss_kib", s.rssKiB)
 }
 
 // checkCount guards against a fast step that imported nothing.
