@@ -141,7 +141,7 @@ func TestLoadConfigValid(t *testing.T) {
 		},
 		Rejects:     RejectsConfig{Max: " 5% ", Dir: "/var/lib/sluice/rejects"},
 		rejectLimit: rejectLimit{percent: 5, isPct: true},
-		source:      Source{Delimiter: '\t', Encoding: "latin1", Ragged: true},
+		source:      Source{Delimiter: '\t', Encoding: "ISO_8859_1", Ragged: true},
 	}
 	// The defaults: mode upsert, at most 100 rejects into rejects/ next
 	// to the config, and a source path resolved against the config's
@@ -155,7 +155,7 @@ func TestLoadConfigValid(t *testing.T) {
 		Columns:     []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
 		Rejects:     RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
 		rejectLimit: rejectLimit{count: 100},
-		source:      Source{Delimiter: ',', Encoding: "utf-8"},
+		source:      Source{Delimiter: ','},
 	}
 	for i, want := range []Job{wantStock, wantSocks} {
 		if got := *cfg.Jobs[i]; !reflect.DeepEqual(got, want) {

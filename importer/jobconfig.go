@@ -189,11 +189,10 @@ func (j *Job) validateSource(dir string, fail func(field, format string, args ..
 		}
 		delim = r
 	}
-	enc, err := canonicalEncoding(s.Encoding)
-	if err != nil {
+	if _, err := parseEncoding(s.Encoding); err != nil {
 		return fail("source.encoding", "%v", err)
 	}
-	j.source = Source{Delimiter: delim, Encoding: enc, Ragged: s.Ragged}
+	j.source = Source{Delimiter: delim, Encoding: s.Encoding, Ragged: s.Ragged}
 	return nil
 }
 
@@ -275,20 +274,4 @@ func (j *Job) validateRejects(dir string, fail func(field, format string, args .
 		r.Dir = filepath.Join(dir, r.Dir)
 	}
 	return nil
-}
-
-// canonicalEncoding maps the spellings people write in config files to the
-// names the reader knows.
-func canonicalEncoding(s string) (string, error) {
-	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-")) {
-	case "", "utf-8", "utf8":
-		return "utf-8", nil
-	case "latin1", "latin-1", "iso-8859-1", "iso8859-1":
-		return "latin1", nil
-	case "windows-1252", "cp1252":
-		return "windows-1252", nil
-	case "utf-16", "utf16":
-		return "utf-16", nil
-	}
-	return "", fmt.Errorf("unknown encoding %q (want utf-8, latin1, windows-1252 or utf-16)", s)
 }

@@ -215,7 +215,7 @@ func NewReader(r io.Reader, path string, src Source) (*Reader, error) {
 // parseEncoding returns the decoder for name, nil for UTF-8 (which needs no
 // transform and so costs nothing).
 func parseEncoding(name string) (encoding.Encoding, error) {
-	switch strings.ToLower(strings.TrimSpace(name)) {
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(name), "_", "-")) {
 	case "", "utf-8", "utf8":
 		return nil, nil
 	case "latin1", "latin-1", "iso-8859-1", "iso8859-1":
@@ -225,7 +225,7 @@ func parseEncoding(name string) (encoding.Encoding, error) {
 	case "utf-16", "utf16":
 		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), nil
 	}
-	return nil, fmt.Errorf("source.encoding %q is not supported (want utf-8, latin1, windows-1252 or utf-16)", name)
+	return nil, fmt.Errorf("unknown encoding %q (want utf-8, latin1, windows-1252 or utf-16)", name)
 }
 
 // readHeader reads and checks the first record: names must be present,

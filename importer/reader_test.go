@@ -224,7 +224,7 @@ func TestReaderSource(t *testing.T) {
 		src  Source
 		want string
 	}{
-		{Source{Encoding: "ebcdic"}, `source.encoding "ebcdic" is not supported (want utf-8, latin1, windows-1252 or utf-16)`},
+		{Source{Encoding: "ebcdic"}, `unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
 		{Source{Delimiter: '"'}, `source.delimiter '"' cannot separate fields`},
 		{Source{Delimiter: '\n'}, `source.delimiter '\n' cannot separate fields`},
 	}
