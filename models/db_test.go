@@ -194,3 +194,47 @@ func TestSQLiteHintNoDriver(t *testing.T) {
 		t.Fatalf("error:\n got %q\nwant %q", err, want)
 	}
 }
+
+// TestOpenJournalMode: a database sluice creates is put in WAL mode; an
+// existing one keeps the journal mode its owner chose.
+func TestOpenJournalMode(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	mode := func(t *testing.T, db *DB) string {
+		t.Helper()
+		var m string
+		if err := db.Bun.NewRaw("PRAGMA journal_mode").Scan(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	dir := t.TempDir()
+	db, err := Open(ctx, "sqlite:///new.db", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, db); m != "wal" {
+		t.Errorf("new database: journal_mode %q, want wal", m)
+	}
+	db.Close()
+
+	// An application's database in rollback-journal mode, with a table.
+	db, err = Open(ctx, "sqlite:///app.db", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA journal_mode = DELETE", "CREATE TABLE socks (sku TEXT)"} {
+		if _, err := db.Bun.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, "sqlite:///app.db", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m := mode(t, db); m != "delete" {
+		t.Errorf("existing database: journal_mode %q, want delete (left as it was)", m)
+	}
+}
