@@ -61,19 +61,28 @@ func newKeyFilter(fileBytes int64, maxSuspects int) *keyFilter {
 	}
 }
 
-// add records key and reports nothing; suspects grows when key may have
-// been added before.
+// blockWords is the size of a filter block: 4 words, 256 bits, within
+// one cache line. All of a key's bits fall in one block, so an add costs
+// one cache miss rather than one per hash (it was a third of the key
+// scan's time); false positives rise only a little, from about 0.24 % to
+// 0.35 % at 16 bits a key.
+const blockWords = 4
+
+// add records key; suspects grows when key may have been added before.
 func (f *keyFilter) add(key []byte) {
 	h := maphash.Bytes(f.seed, key)
-	h1, h2 := uint32(h), uint32(h>>32)|1
-	n := uint64(len(f.bits) * 64)
+	// The high 32 bits pick the block (multiply-shift rather than a
+	// division); each hash takes 8 of the low 32 bits for a bit in it.
+	blocks := uint64(len(f.bits) / blockWords)
+	first := ((h >> 32) * blocks >> 32) * blockWords
+	block := f.bits[first : first+blockWords]
 	seen := true
-	for i := range uint32(keyFilterHashes) {
-		bit := uint64(h1+i*h2) % n
+	for i := range keyFilterHashes {
+		bit := (h >> (8 * i)) & (blockWords*64 - 1)
 		w, m := bit/64, uint64(1)<<(bit%64)
-		if f.bits[w]&m == 0 {
+		if block[w]&m == 0 {
 			seen = false
-			f.bits[w] |= m
+			block[w] |= m
 		}
 	}
 	if seen && !f.overflow {
