@@ -164,15 +164,28 @@ func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, er
 		kf.free()
 		debug.FreeOSMemory()
 	}()
+	next := rd.Next
+	// The splitter reads on where encoding/csv stopped after the header,
+	// which holds because csv reads rd.text itself, line by line, rather
+	// than through a buffer of its own (it is more than 4 KiB).
+	if rd.delim < 0x80 && rd.text.Size() >= 4096 {
+		next = keyRecordsFrom(rd, p)
+	}
 	values := make([]any, len(p.fields))
 	var key []byte
 outer:
 	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
+		rec, err := next()
+		switch {
+		case errors.Is(err, io.EOF):
 			return kf, nil
-		}
-		if err != nil {
+		case errors.Is(err, errIrregular):
+			// Past a CSV error the splitter cannot promise record
+			// boundaries: stage every row, as the import proper decides
+			// row by row.
+			kf.overflow, kf.suspects = true, nil
+			return kf, nil
+		case err != nil:
 			return nil, err
 		}
 		if rec.Err != nil {
@@ -190,5 +203,31 @@ outer:
 		if kf.overflow {
 			return kf, nil
 		}
+	}
+}
+
+// keyRecordsFrom returns records of rd's remaining text split by
+// keyRecords, with only the key fields set; records whose field count the
+// Reader would reject come back with Err set, like Reader.Next's.
+func keyRecordsFrom(rd *Reader, p *plan) func() (Record, error) {
+	var cols []int
+	for _, i := range p.keyIdx {
+		cols = append(cols, p.fields[i])
+	}
+	k := newKeyRecords(rd.text, byte(rd.delim), cols)
+	want := len(rd.header)
+	bad := &RowError{Reason: "field count"}
+	return func() (Record, error) {
+		n, fields, err := k.next()
+		if err != nil {
+			return Record{}, err
+		}
+		// As Reader.record decides: a long row is rejected, a short one
+		// too unless ragged, and then its missing fields are empty, which
+		// no key column takes.
+		if n > want || (n < want && !rd.ragged) || len(fields) < len(k.need) {
+			return Record{Err: bad}, nil
+		}
+		return Record{Fields: fields}, nil
 	}
 }

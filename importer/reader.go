@@ -108,6 +108,8 @@ type Reader struct {
 	gzipped bool
 	count   *countingReader
 	csv     *csv.Reader
+	text    *bufio.Reader // what csv reads, line by line; the key scan reads it too
+	delim   rune
 	header  []string
 	padded  []string    // reused buffer for ragged records
 	pending *readResult // record read ahead after a quote error
@@ -203,6 +205,7 @@ func NewReader(r io.Reader, path string, src Source) (*Reader, error) {
 
 	// csv.NewReader keeps text as is: it is already a large enough *bufio.Reader.
 	rd.csv = csv.NewReader(text)
+	rd.text, rd.delim = text, delim
 	rd.csv.Comma = delim
 	rd.csv.FieldsPerRecord = -1 // counts are checked here, with our message
 	rd.csv.ReuseRecord = true
