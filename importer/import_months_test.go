@@ -259,3 +259,35 @@ func TestImportSkipped(t *testing.T) {
 		t.Errorf("after force, sluice_runs = %+v", runs)
 	}
 }
+
+// TestImportKeyScanShapes: the key scan must find repeated keys however
+// the rows are written: short (ragged) rows, quoted keys, quoted fields
+// across lines, CRLF, no final newline. Both write paths must agree.
+func TestImportKeyScanShapes(t *testing.T) {
+	t.Parallel()
+	const header = "sku,name,Color,price,quantity,in_stock,updated_on,restocked_at"
+	sep := header + "\n" +
+		"SK-1,One,Red,1.00,1,true,2026-09-01,\n" +
+		"SK-2,Two,Blue,2.00,2,true,2026-09-01,\n"
+	oct := header + "\r\n" +
+		"SK-1,One,Red,1.50,1,true,2026-09-01\r\n" + // short: ragged
+		"\"SK-3\",\"Three, with comma\",Green,3.00,3,true,2026-09-01,\r\n" +
+		"SK-2,\"Two\r\nlines\",Blue,2.00,2,true,2026-09-01,\r\n" +
+		"SK-1,One,Red,1.00,1,true,2026-09-01,\r\n" + // back as in September
+		"\"SK-3\",\"Three, with comma\",Green,3.50,3,true,2026-09-01" // short, no newline
+	dups := ok(5, 1, 1, 1)
+	dups.Duplicates = 2
+	runImportCases(t, []importCase{{
+		name: "repeats in every shape",
+		job:  socksOpts{Ragged: true},
+		steps: []importStep{
+			{file: "in/socks-2026-09.csv", data: sep, want: ok(2, 2, 0, 0)},
+			{file: "in/socks-2026-10.csv", data: oct, want: dups},
+		},
+		want: [][]string{
+			{"'SK-1'", "'One'", "'Red'", "1", "1", "1", "'2026-09-01'", "NULL"},
+			{"'SK-2'", "'Two\nlines'", "'Blue'", "2", "2", "1", "'2026-09-01'", "NULL"},
+			{"'SK-3'", "'Three, with comma'", "'Green'", "3.5", "3", "1", "'2026-09-01'", "NULL"},
+		},
+	}})
+}
