@@ -1,0 +1,123 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sluice-dev/sluice/models"
+)
+
+// batch is rows on their way to the writer; staged rows have keys that
+// may repeat in the file. The rows' values live in vals.
+type batch struct {
+	rows   []models.Row
+	vals   []any
+	staged bool
+}
+
+// producer reads, converts, encodes and batches rows; rejects go to the
+// reject file. It runs on its own goroutine, ahead of the writer.
+type producer struct {
+	im       *Importer
+	j        *Job
+	p        *plan
+	ds       *models.Dataset
+	rd       *Reader
+	rejects  *rejectFile
+	keys     *keyFilter // nil: no key repeats matter (the table is empty)
+	out      chan<- *batch
+	free     <-chan *batch // written batches, for reuse
+	res      *Result
+	progress func(Progress)
+}
+
+// run stops early once a count limit on rejects is broken, since the file
+// will fail anyway.
+func (pr *producer) run(ctx context.Context) error {
+	width, size := len(pr.ds.Columns), pr.im.BatchRows
+	// A batch is never touched once sent until the writer hands it back.
+	newBatch := func(staged bool) *batch {
+		select {
+		case b := <-pr.free:
+			b.rows, b.staged = b.rows[:0], staged
+			return b
+		default:
+			return &batch{rows: make([]models.Row, 0, size), vals: make([]any, size*width), staged: staged}
+		}
+	}
+	pending := [2]*batch{newBatch(false), newBatch(true)}
+	send := func(i int) error {
+		select {
+		case pr.out <- pending[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		pending[i] = newBatch(i == 1)
+		return nil
+	}
+	var key []byte
+	for {
+		rec, err := pr.rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		pr.res.Rows++
+		// Convert into the slot the row would take in the direct batch;
+		// a staged row is copied to its own batch below.
+		n := len(pending[0].rows)
+		values := pending[0].vals[n*width : (n+1)*width : (n+1)*width]
+		rowErr := rec.Err
+		if rowErr == nil {
+			rowErr = pr.p.convert(rec, values)
+		}
+		if rowErr != nil {
+			if err := pr.reject(rowErr, rec); err != nil {
+				return err
+			}
+			continue
+		}
+		dest := 0
+		if pr.keys != nil {
+			key = pr.p.appendKey(key[:0], values)
+			if pr.keys.suspect(key) {
+				dest = 1
+				m := len(pending[1].rows)
+				values = append(pending[1].vals[m*width:m*width:(m+1)*width], values...)
+			}
+		}
+		pending[dest].rows = append(pending[dest].rows, models.Row{Line: int64(rec.Line), Values: values})
+		if len(pending[dest].rows) == size {
+			if err := send(dest); err != nil {
+				return err
+			}
+			if pr.progress != nil {
+				pr.progress(Progress{Bytes: pr.rd.BytesRead(), Rows: pr.res.Rows})
+			}
+		}
+	}
+	for i := range pending {
+		if len(pending[i].rows) > 0 {
+			if err := send(i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (pr *producer) reject(e *RowError, rec Record) error {
+	pr.res.Rejected++
+	if err := pr.rejects.Add(e, rec.Fields); err != nil {
+		return err
+	}
+	if lim := pr.j.rejectLimit; !lim.isPct && lim.exceeded(pr.res.Rejected, pr.res.Rows) {
+		return fmt.Errorf("%s: more than rejects.max %s rows rejected (stopped at line %d); nothing was imported (see %s)",
+			pr.rd.path, lim, rec.Line, pr.rejects.Path())
+	}
+	return nil
+}
