@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/models"
@@ -22,11 +23,10 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	} else if len(rest) > 0 {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice check --help"}
 	}
-	log, err := g.logger(e.stderr)
-	if err != nil {
+	// check logs nothing, but a bad --log-level is still a usage error.
+	if _, err := g.logger(e.stderr); err != nil {
 		return err
 	}
-	_ = log
 	cfg, err := importer.LoadConfig(g.config, e.lookup)
 	if err != nil {
 		return err
@@ -57,13 +57,13 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 			ok = false
 		case !info.Exists:
 			fmt.Fprintf(e.stdout, "job %s: table %s does not exist yet; sluice import will create it with a unique index on (%s)\n",
-				j.Name, ds.Table, joinComma(ds.Key))
+				j.Name, ds.Table, strings.Join(ds.Key, ", "))
 		default:
 			if err := ds.Check(info); err != nil {
 				fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, err)
 				ok = false
 			} else {
-				fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, unique key (%s))\n", j.Name, ds.Table, len(info.Columns), joinComma(ds.Key))
+				fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, unique key (%s))\n", j.Name, ds.Table, len(info.Columns), strings.Join(ds.Key, ", "))
 			}
 		}
 		files, err := j.Files()
@@ -79,15 +79,4 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "It works.")
 	return nil
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += v
-	}
-	return out
 }
