@@ -291,3 +291,26 @@ func TestImportKeyScanShapes(t *testing.T) {
 		},
 	}})
 }
+
+// TestImportDecimalKeySpellings: one decimal key written two ways
+// ("1.50", "1.5") is one key to the database, so the key scan must treat
+// it as a repeat: the last occurrence wins and it is counted once.
+func TestImportDecimalKeySpellings(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t, `  - name: sizes
+    source: {path: "in/sizes-*.csv"}
+    table: sizes
+    key: [eu]
+    columns:
+      - {name: eu, type: decimal}
+      - {name: label}
+`)
+	first := e.importFile("sizes", e.write("in/sizes-1.csv", "eu,label\n38,M\n"), Options{})
+	checkResult(t, "first", first, ok(1, 1, 0, 0))
+	res := e.importFile("sizes", e.write("in/sizes-2.csv", "eu,label\n1.50,a\n39,L\n1.5,b\n"), Options{})
+	want := ok(3, 2, 0, 0)
+	want.Duplicates = 1
+	checkResult(t, "second", res, want)
+	checkRows(t, "sizes", e.query("SELECT quote(eu), quote(label) FROM sizes ORDER BY eu"),
+		[][]string{{"1.5", "'b'"}, {"38", "'M'"}, {"39", "'L'"}})
+}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -102,15 +101,14 @@ func (f *keyFilter) suspect(key []byte) bool {
 	return ok
 }
 
-// appendKey appends the canonical bytes of a row's encoded key values:
-// keys the database holds equal give equal bytes.
+// appendKey appends the bytes of a row's encoded key values. Equal keys
+// give equal bytes because Dialect.Encode already makes values the
+// database holds equal encode equal (on SQLite, decimal 1.50 and 1.5 both
+// become the float 1.5).
 func (p *plan) appendKey(b []byte, values []any) []byte {
 	for _, i := range p.keyIdx {
 		switch v := values[i].(type) {
 		case string:
-			if p.decimalKey[i] {
-				v = canonicalDecimal(v)
-			}
 			b = append(b, v...)
 		case int64:
 			b = strconv.AppendInt(b, v, 10)
@@ -126,16 +124,6 @@ func (p *plan) appendKey(b []byte, values []any) []byte {
 		b = append(b, 0)
 	}
 	return b
-}
-
-// canonicalDecimal drops trailing fraction zeros, so 1.50 and 1.5 are the
-// same key, as NUMERIC compares them.
-func canonicalDecimal(s string) string {
-	if !strings.Contains(s, ".") {
-		return s
-	}
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
 }
 
 // scanKeys reads the file once, converting only the key columns, and

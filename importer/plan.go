@@ -17,7 +17,6 @@ type plan struct {
 	converters []*Converter
 	extra      []string // CSV headers no column reads
 	keyIdx     []int    // dataset indexes of the key columns, in key order
-	decimalKey []bool   // decimalKey[i]: column i is a decimal key column
 }
 
 // Dataset returns the job's table as the database's dialect sees it.
@@ -122,12 +121,10 @@ func (j *Job) newPlan(path string, header []string, ds *models.Dataset, d models
 			p.extra = append(p.extra, h)
 		}
 	}
-	p.decimalKey = make([]bool, len(j.Columns))
 	for _, k := range j.Key {
 		for i, c := range j.Columns {
 			if strings.EqualFold(c.Name, k) {
 				p.keyIdx = append(p.keyIdx, i)
-				p.decimalKey[i] = models.Type(c.Type) == models.Decimal
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 // Counts is what a load did to the table. Every distinct key among the
 // good rows lands in exactly one of Inserted, Updated, Unchanged.
 type Counts struct {
-	Written    int64 // good rows written, duplicates included
 	Duplicates int64 // earlier occurrences of a key that a later row replaced
 	Inserted   int64
 	Updated    int64
@@ -88,7 +87,7 @@ func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 
 // Finish merges what was staged and returns the counts.
 func (l *Load) Finish(ctx context.Context) (Counts, error) {
-	c := Counts{Written: l.written}
+	var c Counts
 	if err := l.direct.Close(); err != nil {
 		return c, err
 	}
