@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -85,9 +83,26 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 	run.Size, run.SHA256 = size, sum
 
 	ds := j.Dataset(im.DB.Dialect)
-	tx, err := im.DB.Bun.BeginTx(ctx, nil)
+	d := im.DB.Dialect
+	// Where CREATE TABLE would commit the import's transaction, the table
+	// is made first, on its own (a dry run makes a temporary one instead).
+	missing := false
+	if !d.TransactionalDDL() {
+		info, err := d.Inspect(ctx, im.DB.Bun, ds.Table)
+		if err != nil {
+			return fmt.Errorf("inspect table %s: %w", ds.Table, err)
+		}
+		missing = !info.Exists
+		if missing && !opt.DryRun {
+			if _, err := ds.Ensure(ctx, im.DB.Bun, d); err != nil {
+				return err
+			}
+			missing = false
+		}
+	}
+	tx, err := im.DB.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction on %s: %w", im.DB.Target, err)
+		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	// Asked inside the transaction, which holds the write lock: a second
@@ -108,7 +123,12 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		}
 		return tx.Commit()
 	}
-	if _, err := ds.Ensure(ctx, tx, im.DB.Dialect); err != nil {
+	if missing {
+		err = ds.CreateTemp(ctx, tx)
+	} else {
+		_, err = ds.Ensure(ctx, tx, d)
+	}
+	if err != nil {
 		return err
 	}
 	if err := im.load(ctx, j, path, ds, tx, sum, res); err != nil {
@@ -133,7 +153,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 // load streams the file into the table (see models.Load). The reading and
 // converting goroutine runs ahead of the database writer through a
 // bounded channel, so parsing overlaps with writing and memory stays flat.
-func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, tx bun.Tx, sum string, res *Result) error {
+func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, tx *models.Tx, sum string, res *Result) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err // a *PathError: it names the file
@@ -160,7 +180,7 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 		return err
 	}
 	var keys *keyFilter
-	if !load.Empty() {
+	if load.NeedsKeyScan() {
 		scanStart := time.Now()
 		if keys, err = j.scanKeys(path, p, im.maxSuspects); err != nil {
 			return err

@@ -104,12 +104,13 @@ func (f *keyFilter) suspect(key []byte) bool {
 // appendKey appends the bytes of a row's encoded key values. Equal keys
 // give equal bytes because Dialect.Encode already makes values the
 // database holds equal encode equal (on SQLite, decimal 1.50 and 1.5 both
-// become the float 1.5).
+// become the float 1.5), and Dialect.FoldKey makes text the database's
+// collation holds equal fold equal.
 func (p *plan) appendKey(b []byte, values []any) []byte {
 	for _, i := range p.keyIdx {
 		switch v := values[i].(type) {
 		case string:
-			b = append(b, v...)
+			b = append(b, p.foldKey(v)...)
 		case int64:
 			b = strconv.AppendInt(b, v, 10)
 		case float64:

@@ -12,7 +12,8 @@ import (
 type plan struct {
 	columns    []models.Column
 	encode     func(models.Column, any) (any, error)
-	fields     []int // fields[i] is the CSV field index of dataset column i
+	foldKey    func(string) string // Dialect.FoldKey, for the key filter
+	fields     []int               // fields[i] is the CSV field index of dataset column i
 	headers    []string
 	converters []*Converter
 	extra      []string // CSV headers no column reads
@@ -24,7 +25,7 @@ func (j *Job) Dataset(d models.Dialect) *models.Dataset {
 	cols := make([]models.Column, len(j.Columns))
 	key := make([]string, 0, len(j.Key))
 	for i, c := range j.Columns {
-		mc := models.Column{Name: c.Name, Type: models.Type(c.Type), NotNull: c.Required || j.isKey(c.Name)}
+		mc := models.Column{Name: c.Name, Type: models.Type(c.Type), NotNull: c.Required || j.isKey(c.Name), Key: j.isKey(c.Name)}
 		if c.Precision != nil {
 			mc.Precision = *c.Precision
 		}
@@ -84,7 +85,7 @@ func (j *Job) newPlan(path string, header []string, ds *models.Dataset, d models
 		return nil, err
 	}
 	p := &plan{
-		columns: ds.Columns, encode: d.Encode,
+		columns: ds.Columns, encode: d.Encode, foldKey: d.FoldKey,
 		fields: make([]int, len(j.Columns)), headers: header, converters: convs,
 	}
 	used := make([]bool, len(header))

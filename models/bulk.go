@@ -5,18 +5,17 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-
-	"github.com/uptrace/bun"
 )
 
 // multiRowWriter appends rows with multi-row INSERT statements of a fixed
 // number of rows, the portable bulk path. The full-size statement is
 // prepared once; the short tail uses a one-off statement.
 type multiRowWriter struct {
-	tx       bun.Tx
+	tx       *Tx
 	target   BulkTarget
 	suffix   string // e.g. an ON CONFLICT clause
 	inline   bool   // let Bun format values into the SQL text instead of binding
+	numbered bool   // $1, $2, … placeholders (PostgreSQL) instead of ?
 	perStmt  int    // rows per statement
 	stmt     *sql.Stmt
 	args     []any
@@ -29,8 +28,8 @@ const rowsPerStatement = 100
 
 // newMultiRowWriter sizes statements to stay under maxParams bind
 // parameters.
-func newMultiRowWriter(ctx context.Context, tx bun.Tx, t BulkTarget, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
-	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline}
+func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, suffix string, inline, numbered bool, maxParams int) (*multiRowWriter, error) {
+	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline, numbered: numbered}
 	w.perStmt = max(1, min(rowsPerStatement, maxParams/w.width()))
 	if !inline {
 		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
@@ -59,6 +58,7 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 	var b strings.Builder
 	b.Grow(64 + rows*width*2 + len(w.suffix))
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", quoteIdent(w.target.Table), strings.Join(cols, ", "))
+	n := 0
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
@@ -68,7 +68,12 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteByte('?')
+			n++
+			if w.numbered {
+				fmt.Fprintf(&b, "$%d", n)
+			} else {
+				b.WriteByte('?')
+			}
 		}
 		b.WriteByte(')')
 	}
@@ -95,7 +100,7 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 		case n == w.perStmt:
 			res, err = w.stmt.ExecContext(ctx, w.args...)
 		default:
-			res, err = w.tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
+			res, err = w.tx.Tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...) // database/sql: bun would rewrite the placeholders
 		}
 		if err != nil {
 			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)

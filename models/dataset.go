@@ -17,6 +17,7 @@ type Column struct {
 	Precision int // decimal; 0 = the dialect's default
 	Scale     int
 	NotNull   bool // key and required columns
+	Key       bool // part of the natural key
 }
 
 // Dataset is a job's table: its columns and its natural key.
@@ -43,6 +44,11 @@ func NewDataset(d Dialect, table string, cols []Column, key []string) *Dataset {
 		tag := fmt.Sprintf("%s,type:%s", c.Name, d.ColumnType(c))
 		if c.NotNull {
 			tag += ",notnull"
+		}
+		if c.Key && !d.TransactionalDDL() {
+			// Declared in CREATE TABLE: one statement makes the table
+			// and its key, so no half-made table can be left behind.
+			tag += ",unique:" + ds.KeyIndexName()
 		}
 		fields = append(fields, reflect.StructField{
 			Name: fmt.Sprintf("C%d", i),
@@ -96,12 +102,25 @@ func (ds *Dataset) Ensure(ctx context.Context, db bun.IDB, d Dialect) (created b
 	if _, err := db.NewCreateTable().Model(ds.Model()).IfNotExists().Exec(ctx); err != nil {
 		return false, fmt.Errorf("create table %s: %w", ds.Table, err)
 	}
+	if !d.TransactionalDDL() {
+		return true, nil // the key came with CREATE TABLE
+	}
 	_, err = db.NewCreateIndex().Model(ds.Model()).Unique().IfNotExists().
 		Index(ds.KeyIndexName()).Column(ds.Key...).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("create unique index on %s(%s): %w", ds.Table, strings.Join(ds.Key, ", "), err)
 	}
 	return true, nil
+}
+
+// CreateTemp creates the table as a temporary one, for a dry run where
+// creating the real table would commit (MySQL): it shadows the name for
+// the session and goes with it.
+func (ds *Dataset) CreateTemp(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewCreateTable().Model(ds.Model()).Temp().Exec(ctx); err != nil {
+		return fmt.Errorf("create temporary table %s: %w", ds.Table, err)
+	}
+	return nil
 }
 
 // Check compares an existing table with the declaration.

@@ -8,10 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/sqliteshim"
@@ -28,86 +26,6 @@ type DB struct {
 // Close closes the connection pool.
 func (db *DB) Close() error { return db.Bun.Close() }
 
-// Target is a parsed DATABASE_URL.
-type Target struct {
-	// Driver is the dialect family: "sqlite" (later also postgres, mysql).
-	Driver string
-	// Path is the SQLite file (absolute), or ":memory:".
-	Path string
-	// raw is the URL as given; never printed, since it may hold a password.
-	raw string
-}
-
-// String is the URL with any password replaced, fit for logs and errors.
-func (t Target) String() string { return Redact(t.raw) }
-
-// Redact replaces the password in a URL with "xxxxx". Strings that do not
-// parse as URLs are returned with everything between "://" and "@" hidden.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err == nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
-		}
-		return raw
-	}
-	if i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@"); i >= 0 && j > i {
-		return raw[:i+3] + "xxxxx" + raw[j:]
-	}
-	return raw
-}
-
-// URLError is a database URL that cannot be used, with a hint of the form
-// expected.
-type URLError struct {
-	URL    string // redacted
-	Reason string
-}
-
-func (e *URLError) Error() string {
-	return fmt.Sprintf("database url %q: %s (expected e.g. sqlite:///relative.db or sqlite:////absolute/path.db)", e.URL, e.Reason)
-}
-
-// ParseURL parses a database URL in the SQLAlchemy forms. Relative SQLite
-// paths resolve against baseDir (the config file's directory), so a timer
-// running from / finds the same file as a user in the project folder.
-func ParseURL(raw, baseDir string) (Target, error) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		reason := "no scheme (the part before ://)"
-		if s, _, found := strings.Cut(raw, ":"); found && strings.HasPrefix(strings.ToLower(s), "sqlite") {
-			reason = "a SQLite URL is sqlite:/// followed by the path"
-		}
-		return Target{}, &URLError{URL: Redact(raw), Reason: reason}
-	}
-	t := Target{raw: raw}
-	switch strings.ToLower(scheme) {
-	case "sqlite", "sqlite3", "sqlite+pysqlite":
-		t.Driver = "sqlite"
-		// SQLAlchemy: sqlite:// (memory), sqlite:///rel, sqlite:////abs.
-		path, _, _ := strings.Cut(rest, "?")
-		switch {
-		case path == "" || path == "/" || path == "/:memory:":
-			t.Path = ":memory:"
-		case !strings.HasPrefix(path, "/"):
-			return Target{}, &URLError{URL: Redact(raw), Reason: "a SQLite URL has three slashes before a relative path and four before an absolute one"}
-		default:
-			p, err := url.PathUnescape(path[1:])
-			if err != nil {
-				return Target{}, &URLError{URL: Redact(raw), Reason: err.Error()}
-			}
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(baseDir, p)
-			}
-			t.Path = p
-		}
-	default:
-		return Target{}, &URLError{URL: Redact(raw), Reason: fmt.Sprintf("unsupported scheme %q (this build supports sqlite)", scheme)}
-	}
-	return t, nil
-}
-
 // Open connects to the database the URL names and checks the connection.
 func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 	t, err := ParseURL(raw, baseDir)
@@ -118,6 +36,10 @@ func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 	switch t.Driver {
 	case "sqlite":
 		d = newSQLite()
+	case "postgres":
+		d = postgresDialect{}
+	case "mysql":
+		d = mysqlDialect{}
 	}
 	bdb, err := d.Open(ctx, t)
 	if err != nil {

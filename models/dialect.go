@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -19,24 +20,45 @@ type Dialect interface {
 	ColumnType(c Column) string
 	// Inspect reports an existing table's columns and unique indexes.
 	Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error)
+	// TransactionalDDL is false where CREATE TABLE commits the open
+	// transaction (MySQL): tables are then created before it begins, in
+	// one statement with their unique key.
+	TransactionalDDL() bool
+	// UpsertsRepeatedKeys is true where one upsert statement may meet the
+	// same key twice, the later row winning (SQLite). Elsewhere rows whose
+	// key repeats in a file always go through the stage.
+	UpsertsRepeatedKeys() bool
+	// FoldKey maps key text to a form equal for any two strings the
+	// database's key comparison holds equal (MySQL's collations ignore
+	// case, accents and trailing spaces). It may fold more than the
+	// database does, which only stages more rows, never less.
+	FoldKey(s string) string
 	// CreateStage creates an empty session-private staging table named
 	// stage shaped like ds plus a leading line column.
-	CreateStage(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) error
+	CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error
 	// NewBulkWriter returns the fastest way this database has to append
 	// rows to a table inside tx.
-	NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error)
+	NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error)
 	// Encode turns a converted value (see Type) into what the driver
 	// stores for column c, or says why this database cannot store it
 	// exactly (the row is then rejected). The importer calls it while
 	// parsing, off the writer's goroutine. Equal values must encode
 	// equal, and values the database holds equal should too.
 	Encode(c Column, v any) (any, error)
-	// Distinct is an SQL expression true when a and b differ, NULLs equal.
-	Distinct(a, b string) string
-	// Upsert is the statement that merges the (deduplicated) stage into the
-	// table: insert new keys and, if update is set, rewrite rows that
-	// differ. Rows that are equal must not be written.
-	Upsert(ds *Dataset, stage string, update bool) string
+	// MergeStage keeps only the last line of each key in the stage, merges
+	// it into the table and drops it. It inserts new keys and, if update
+	// is set, rewrites rows that differ; equal rows are not written. It
+	// returns the rows dropped as earlier duplicates and the rows the
+	// database reported affected.
+	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error)
+	// Updated turns the rows the database reported affected by upserts
+	// into rows updated, given how many were inserted (MySQL counts an
+	// updated row twice).
+	Updated(affected, inserted int64) int64
+	// Lock takes the cross-process lock called name, waiting up to wait
+	// for another holder to let go; it returns ErrLocked if it could not.
+	// The lock goes with the process: a crash releases it.
+	Lock(ctx context.Context, db *DB, name string, wait time.Duration) (release func() error, err error)
 }
 
 // TableInfo is what Inspect finds.
@@ -54,6 +76,10 @@ type BulkTarget struct {
 	Dataset *Dataset
 	// Line writes Row.Line into the leading sluice_line column (stages).
 	Line bool
+	// Fresh says no row written can meet a key already in the table or
+	// written before (an empty table, keys unique in the file), so the
+	// writer may use a plain bulk load.
+	Fresh bool
 	// Conflict is what to do when a row's key is already in the table.
 	Conflict Conflict
 }
@@ -75,7 +101,8 @@ const (
 type BulkWriter interface {
 	Write(ctx context.Context, rows []Row) error
 	// Affected is how many rows the database reports inserted or
-	// updated so far; an equal row left alone is not counted.
+	// updated so far (see Dialect.Updated); an equal row left alone is
+	// not counted.
 	Affected() int64
 	Close() error
 }

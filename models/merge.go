@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	"github.com/uptrace/bun"
 )
 
 // Counts is what a load did to the table. Every distinct key among the
@@ -18,14 +16,15 @@ type Counts struct {
 }
 
 // Load is one file's rows on their way into a table, inside the import
-// transaction. Rows whose key occurs once in the file are upserted into
-// the table directly; rows whose key may occur more than once go through
-// a staging table, where the last occurrence wins before the merge. Into
-// an empty table everything goes directly, the last duplicate winning
-// through the upsert itself.
+// transaction. Rows whose key occurs once in the file are written to the
+// table directly; rows whose key may occur more than once go through a
+// staging table, where the last occurrence wins before the merge. Where
+// the database lets one upsert meet a key twice (SQLite), everything goes
+// directly into an empty table, the last duplicate winning through the
+// upsert itself.
 type Load struct {
 	db      *DB
-	tx      bun.Tx
+	tx      *Tx
 	ds      *Dataset
 	update  bool
 	before  int64 // rows in the table before the load
@@ -37,9 +36,9 @@ type Load struct {
 
 // NewLoad prepares loading into ds inside tx. update false is insert-new
 // mode: keys already in the table are left alone and counted unchanged.
-// The transaction must hold the table's write lock (SQLite's BEGIN
-// IMMEDIATE, the job lock elsewhere) for the counts to be exact.
-func NewLoad(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset, update bool) (*Load, error) {
+// The job lock must be held (and on SQLite the transaction holds the write
+// lock) for the counts to be exact.
+func NewLoad(ctx context.Context, db *DB, tx *Tx, ds *Dataset, update bool) (*Load, error) {
 	l := &Load{db: db, tx: tx, ds: ds, update: update, stage: "sluice_stage_" + ds.Table}
 	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(ds.Table)).Scan(ctx, &l.before); err != nil {
 		return nil, fmt.Errorf("count rows of %s: %w", ds.Table, err)
@@ -49,18 +48,21 @@ func NewLoad(ctx context.Context, db *DB, tx bun.Tx, ds *Dataset, update bool) (
 		conflict = ConflictUpdate
 	}
 	var err error
-	l.direct, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Conflict: conflict})
+	l.direct, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Conflict: conflict, Fresh: l.before == 0})
 	if err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// Empty reports whether the table was empty when the load began; then
-// nothing needs staging.
-func (l *Load) Empty() bool { return l.before == 0 }
+// NeedsKeyScan reports whether rows whose key repeats in the file must be
+// found before writing: always but into an empty table on a database
+// whose upsert takes a key twice.
+func (l *Load) NeedsKeyScan() bool { return !l.allDirect() }
 
-// Write upserts rows whose keys occur once in the file.
+func (l *Load) allDirect() bool { return l.before == 0 && l.db.Dialect.UpsertsRepeatedKeys() }
+
+// Write writes rows whose keys occur once in the file.
 func (l *Load) Write(ctx context.Context, rows []Row) error {
 	l.written += int64(len(rows))
 	return l.direct.Write(ctx, rows)
@@ -68,7 +70,7 @@ func (l *Load) Write(ctx context.Context, rows []Row) error {
 
 // WriteStaged stages rows whose keys may occur more than once in the file.
 func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
-	if l.Empty() {
+	if l.allDirect() {
 		return l.Write(ctx, rows)
 	}
 	if l.staged == nil {
@@ -96,23 +98,12 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		if err := l.staged.Close(); err != nil {
 			return c, err
 		}
-		dups, err := l.dedupe(ctx)
+		dups, n, err := l.db.Dialect.MergeStage(ctx, l.tx, l.stage, l.ds, l.update)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
 		}
 		c.Duplicates = dups
-		res, err := l.tx.ExecContext(ctx, l.db.Dialect.Upsert(l.ds, l.stage, l.update))
-		if err != nil {
-			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return c, fmt.Errorf("merge into %s: %w", l.ds.Table, err)
-		}
 		affected += n
-		if _, err := l.tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(l.stage)); err != nil {
-			return c, fmt.Errorf("drop staging table: %w", err)
-		}
 	}
 	var after int64
 	if err := l.tx.NewRaw("SELECT count(*) FROM "+quoteIdent(l.ds.Table)).Scan(ctx, &after); err != nil {
@@ -122,12 +113,12 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 	// only when it is new or differs, so the row counts before and after
 	// and the rows written account for every key.
 	c.Inserted = after - l.before
-	if l.Empty() {
+	if l.allDirect() {
 		c.Duplicates = l.written - c.Inserted
 		return c, nil
 	}
-	c.Updated = affected - c.Inserted
-	c.Unchanged = l.written - c.Duplicates - affected
+	c.Updated = l.db.Dialect.Updated(affected, c.Inserted)
+	c.Unchanged = l.written - c.Duplicates - c.Inserted - c.Updated
 	if c.Updated < 0 || c.Unchanged < 0 {
 		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",
 			l.ds.Table, l.written, c.Duplicates, l.before, after, affected)
@@ -135,19 +126,24 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 	return c, nil
 }
 
-// dedupe deletes all but the last occurrence of each key from the stage.
-// It happens in the database: the set of keys of a file can be larger
-// than memory, the stage cannot.
-func (l *Load) dedupe(ctx context.Context) (int64, error) {
-	keys := make([]string, len(l.ds.Key))
-	for i, k := range l.ds.Key {
-		keys[i] = quoteIdent(k)
-	}
-	res, err := l.tx.ExecContext(ctx, fmt.Sprintf(
+// dedupeNotIn deletes all but the last occurrence of each key from the
+// stage, in the database: the keys of a file can outgrow memory, the stage
+// cannot. SQLite runs the NOT IN through an automatic index.
+func dedupeNotIn(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int64, error) {
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(
 		"DELETE FROM %[1]s WHERE sluice_line NOT IN (SELECT max(sluice_line) FROM %[1]s GROUP BY %[2]s)",
-		quoteIdent(l.stage), strings.Join(keys, ", ")))
+		quoteIdent(stage), strings.Join(quoteAll(ds.Key), ", ")))
 	if err != nil {
 		return 0, fmt.Errorf("drop duplicate keys from stage: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// execAffected runs one statement and returns the rows it affected.
+func execAffected(ctx context.Context, tx *Tx, query string) (int64, error) {
+	res, err := tx.ExecContext(ctx, query)
+	if err != nil {
+		return 0, err
 	}
 	return res.RowsAffected()
 }

@@ -170,7 +170,13 @@ func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Ta
 	return info, nil
 }
 
-func (d *sqliteDialect) CreateStage(ctx context.Context, tx bun.Tx, stage string, ds *Dataset) error {
+func (*sqliteDialect) TransactionalDDL() bool    { return true }
+func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
+func (*sqliteDialect) FoldKey(s string) string   { return s }
+
+func (*sqliteDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
+
+func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	var b strings.Builder
 	// The line doubles as rowid: appends stay sequential and "last
 	// occurrence wins" is max(line).
@@ -186,19 +192,28 @@ func (d *sqliteDialect) CreateStage(ctx context.Context, tx bun.Tx, stage string
 	return err
 }
 
-func (*sqliteDialect) Distinct(a, b string) string { return a + " IS NOT " + b }
+func (*sqliteDialect) distinct(a, b string) string { return a + " IS NOT " + b }
 
-func (d *sqliteDialect) Upsert(ds *Dataset, stage string, update bool) string {
-	return upsertOnConflict(ds, stage, update, d.Distinct)
+func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+	if dups, err = dedupeNotIn(ctx, tx, stage, ds); err != nil {
+		return 0, 0, err
+	}
+	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, update, d.distinct)); err != nil {
+		return 0, 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE temp."+quoteIdent(stage)); err != nil {
+		return 0, 0, fmt.Errorf("drop staging table: %w", err)
+	}
+	return dups, affected, nil
 }
 
-func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx bun.Tx, t BulkTarget) (BulkWriter, error) {
+func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	suffix := ""
 	if t.Conflict != ConflictError {
-		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.Distinct)
+		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
-	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, 32766)
+	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, false, 32766)
 }
 
 // Encode stores dates and times as the text SQLAlchemy writes and

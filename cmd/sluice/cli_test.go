@@ -228,8 +228,8 @@ func TestRunUsage(t *testing.T) {
 		},
 		{
 			name: "unsupported database", setup: ftp, args: []string{"import", "--config", "{config}"}, code: 2,
-			stderr: "sluice: config error: database url \"ftp://user:xxxxx@host/x.db\": unsupported scheme \"ftp\" (this build supports sqlite)" +
-				" (expected e.g. sqlite:///relative.db or sqlite:////absolute/path.db)\n",
+			stderr: "sluice: config error: database url \"ftp://user:xxxxx@host/x.db\": unsupported scheme \"ftp\" (sluice supports sqlite, postgresql and mysql/mariadb)" +
+				" (expected e.g. sqlite:///relative.db or sqlite:////absolute/path.db, postgresql://user:password@host:5432/database?sslmode=disable or mysql://user:password@host:3306/database?charset=utf8mb4)\n",
 		},
 		{
 			// A config file that is not there is a mistake on the command

@@ -1,0 +1,268 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+)
+
+// mysqlDialect serves MySQL and MariaDB through go-sql-driver/mysql.
+type mysqlDialect struct{}
+
+func (mysqlDialect) Name() string { return "mysql" }
+
+// mysqlSQLMode is every sluice session's sql_mode. ANSI_QUOTES lets the
+// SQL shared with the other databases quote names with double quotes
+// (Bun's own queries use backticks, which still work); the strict modes
+// make a value the column cannot hold an error rather than a warning
+// and a silently changed value.
+const mysqlSQLMode = "'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
+
+func (mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
+	cfg := t.my.Clone()
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	cfg.Params["sql_mode"] = mysqlSQLMode
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, mysqlHint(t, err)
+	}
+	sqldb := sql.OpenDB(conn)
+	sqldb.SetMaxOpenConns(pgMaxConns)
+	sqldb.SetMaxIdleConns(pgMaxConns)
+	// The server closes idle sessions after wait_timeout; a pooled
+	// connection older than that would fail its first query.
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, mysqldialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, mysqlHint(t, err)
+	}
+	return db, nil
+}
+
+// mysqlKeyChars is the length of a text key column sluice creates:
+// InnoDB indexes up to 3072 bytes, 768 utf8mb4 characters, and 255
+// leaves room for a composite key of three text columns.
+const mysqlKeyChars = 255
+
+// mysqlTextBytes is what a TEXT column holds.
+const mysqlTextBytes = 65535
+
+// mysqlDecimal is the DECIMAL sluice creates for a decimal column without
+// a declared precision: MySQL's widest, where DECIMAL alone would be
+// DECIMAL(10,0) and round away every fraction.
+const mysqlDecimalPrecision, mysqlDecimalScale = 65, 30
+
+func (mysqlDialect) ColumnType(c Column) string {
+	switch c.Type {
+	case Integer:
+		return "BIGINT"
+	case Real:
+		return "DOUBLE"
+	case Decimal:
+		if c.Precision > 0 {
+			return fmt.Sprintf("DECIMAL(%d,%d)", c.Precision, c.Scale)
+		}
+		return fmt.Sprintf("DECIMAL(%d,%d)", mysqlDecimalPrecision, mysqlDecimalScale)
+	case Boolean:
+		return "BOOLEAN"
+	case Date:
+		return "DATE"
+	case Timestamp:
+		// MySQL has no zoned timestamp; DATETIME(6) holds the UTC time
+		// (the session's zone is UTC), without TIMESTAMP's 2038 limit.
+		return "DATETIME(6)"
+	}
+	if c.Key {
+		return fmt.Sprintf("VARCHAR(%d)", mysqlKeyChars)
+	}
+	return "TEXT"
+}
+
+func (mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
+	var info TableInfo
+	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
+		WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
+	if err != nil || len(info.Columns) == 0 {
+		return info, err
+	}
+	info.Exists = true
+	var parts []struct {
+		Index  string  `bun:"index_name"`
+		Column *string `bun:"column_name"`
+		Prefix *int64  `bun:"sub_part"`
+	}
+	err = db.NewRaw(`SELECT index_name AS index_name, column_name AS column_name, sub_part AS sub_part
+		FROM information_schema.statistics
+		WHERE table_schema = DATABASE() AND table_name = ? AND non_unique = 0
+		ORDER BY index_name, seq_in_index`, table).Scan(ctx, &parts)
+	if err != nil {
+		return info, err
+	}
+	// A prefix or expression part makes the index stricter than the key
+	// or not about it: such an index cannot match rows by the key.
+	bad := map[string]bool{}
+	cols := map[string][]string{}
+	var order []string
+	for _, p := range parts {
+		if p.Column == nil || p.Prefix != nil {
+			bad[p.Index] = true
+			continue
+		}
+		if _, seen := cols[p.Index]; !seen {
+			order = append(order, p.Index)
+		}
+		cols[p.Index] = append(cols[p.Index], *p.Column)
+	}
+	for _, ix := range order {
+		if !bad[ix] {
+			info.Unique = append(info.Unique, cols[ix])
+		}
+	}
+	return info, nil
+}
+
+func (mysqlDialect) TransactionalDDL() bool { return false }
+
+// UpsertsRepeatedKeys is true: ON DUPLICATE KEY UPDATE applies rows in
+// order, so the later of two rows with one key wins.
+func (mysqlDialect) UpsertsRepeatedKeys() bool { return true }
+
+// Updated: MySQL reports 1 per inserted row and 2 per updated row of an
+// INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was).
+func (mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
+
+// CreateStage copies the target's column types, collations included, by
+// CREATE … SELECT: the stage must group keys as the table compares them.
+// Only TEMPORARY tables can be created without committing the transaction.
+func (mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
+	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(stage)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL PRIMARY KEY) SELECT %s FROM %s LIMIT 0",
+		quoteIdent(stage), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
+	return err
+}
+
+func (mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+	suffix := ""
+	if t.Conflict != ConflictError && !t.Fresh {
+		suffix = " " + onDuplicateKey(t.Dataset, t.Conflict == ConflictUpdate)
+	}
+	return newMultiRowWriter(ctx, tx, t, suffix, false, false, 65535)
+}
+
+// onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
+// whose values are all equal unwritten (and reports it unaffected); the
+// insert-new form sets a key column to itself, which changes nothing.
+func onDuplicateKey(ds *Dataset, update bool) string {
+	var sets []string
+	for _, c := range ds.Columns {
+		if update && !ds.IsKey(c.Name) {
+			id := quoteIdent(c.Name)
+			sets = append(sets, id+" = VALUES("+id+")")
+		}
+	}
+	if len(sets) == 0 {
+		k := quoteIdent(ds.Key[0])
+		sets = []string{k + " = " + k}
+	}
+	return "ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
+}
+
+// MergeStage deduplicates through a second temporary table of each key's
+// last line: MySQL cannot name one temporary table twice in a statement.
+func (mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+	last := quoteIdent(stage + "_last")
+	steps := []struct {
+		sql string
+		n   *int64
+	}{
+		{sql: "DROP TEMPORARY TABLE IF EXISTS " + last},
+		{sql: fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL PRIMARY KEY) SELECT max(sluice_line) AS sluice_line FROM %s GROUP BY %s",
+			last, quoteIdent(stage), strings.Join(quoteAll(ds.Key), ", "))},
+		{sql: fmt.Sprintf("DELETE s FROM %s AS s LEFT JOIN %s AS l ON l.sluice_line = s.sluice_line WHERE l.sluice_line IS NULL", quoteIdent(stage), last), n: &dups},
+		{sql: "DROP TEMPORARY TABLE " + last},
+		{sql: fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
+			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, update)), n: &affected},
+		{sql: "DROP TEMPORARY TABLE " + quoteIdent(stage)},
+	}
+	for _, s := range steps {
+		n, err := execAffected(ctx, tx, s.sql)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", firstWords(s.sql), err)
+		}
+		if s.n != nil {
+			*s.n = n
+		}
+	}
+	return dups, affected, nil
+}
+
+// firstWords names a statement in an error without its whole text.
+func firstWords(sql string) string {
+	f := strings.Fields(sql)
+	return strings.Join(f[:min(len(f), 4)], " ")
+}
+
+// Encode checks what MySQL would refuse or change: text longer than the
+// column sluice creates, decimals beyond DECIMAL(65,30); timestamps are
+// rounded to the microsecond DATETIME(6) keeps.
+func (mysqlDialect) Encode(c Column, v any) (any, error) {
+	switch x := v.(type) {
+	case time.Time:
+		if c.Type == Timestamp {
+			return x.UTC().Round(time.Microsecond), nil
+		}
+	case string:
+		switch {
+		case c.Type == Decimal && c.Precision == 0:
+			whole, frac, _ := strings.Cut(strings.TrimPrefix(x, "-"), ".")
+			if len(frac) > mysqlDecimalScale || len(strings.TrimLeft(whole, "0")) > mysqlDecimalPrecision-mysqlDecimalScale {
+				return nil, fmt.Errorf("decimal %s does not fit MySQL's DECIMAL(%d,%d); declare precision and scale", x, mysqlDecimalPrecision, mysqlDecimalScale)
+			}
+		case c.Type == Text && c.Key:
+			if n := utf8.RuneCountInString(x); n > mysqlKeyChars {
+				return nil, fmt.Errorf("key text is %d characters; the key column holds %d", n, mysqlKeyChars)
+			}
+		case c.Type == Text && len(x) > mysqlTextBytes:
+			return nil, fmt.Errorf("text is %d bytes; a MySQL TEXT column holds %d", len(x), mysqlTextBytes)
+		}
+	}
+	return v, nil
+}
+
+// Lock is GET_LOCK, which is server-wide: the name carries the database.
+// Names are limited to 64 characters, so long ones are hashed.
+func (mysqlDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
+	key := "sluice:" + db.Target.Database + ":" + name
+	if len(key) > 64 {
+		sum := sha256.Sum256([]byte(key))
+		key = "sluice:" + hex.EncodeToString(sum[:])[:40]
+	}
+	return sessionLock(ctx, db, wait,
+		func(ctx context.Context, conn bun.Conn) (bool, error) {
+			var got *int64 // NULL on error
+			err := conn.NewRaw("SELECT GET_LOCK(?, 0)", key).Scan(ctx, &got)
+			return got != nil && *got == 1, err
+		},
+		func(ctx context.Context, conn bun.Conn) (bool, error) {
+			var got *int64
+			err := conn.NewRaw("SELECT RELEASE_LOCK(?)", key).Scan(ctx, &got)
+			return got != nil && *got == 1, err
+		})
+}

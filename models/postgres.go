@@ -1,0 +1,168 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// postgresDialect loads through pgx: COPY into the table or a temporary
+// stage, then one INSERT … ON CONFLICT from the stage.
+type postgresDialect struct{}
+
+func (postgresDialect) Name() string { return "postgres" }
+
+// pgMaxConns bounds the pool: an import uses one connection for its
+// transaction and one for the job lock.
+const pgMaxConns = 4
+
+func (postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
+	cfg := t.pg.Copy()
+	// Timestamps are written as UTC instants; a fixed session zone makes
+	// what sluice reads back (the ledger) independent of the server's.
+	cfg.RuntimeParams["timezone"] = "UTC"
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(pgMaxConns)
+	sqldb.SetMaxIdleConns(pgMaxConns)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, postgresHint(t, err)
+	}
+	return db, nil
+}
+
+func (postgresDialect) ColumnType(c Column) string {
+	switch c.Type {
+	case Integer:
+		return "BIGINT"
+	case Real:
+		return "DOUBLE PRECISION"
+	case Decimal:
+		if c.Precision > 0 {
+			return fmt.Sprintf("NUMERIC(%d,%d)", c.Precision, c.Scale)
+		}
+		return "NUMERIC"
+	case Boolean:
+		return "BOOLEAN"
+	case Date:
+		return "DATE"
+	case Timestamp:
+		return "TIMESTAMP WITH TIME ZONE"
+	}
+	return "TEXT"
+}
+
+// Inspect reads the table in the connection's current schema (the first
+// of its search_path), where an unqualified table name resolves.
+func (postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
+	var info TableInfo
+	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
+	if err != nil || len(info.Columns) == 0 {
+		return info, err
+	}
+	info.Exists = true
+	// Unique indexes usable by ON CONFLICT: not partial, no expressions.
+	var sets []string
+	err = db.NewRaw(`SELECT string_agg(a.attname, chr(31) ORDER BY k.ord)
+		FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+		WHERE n.nspname = current_schema() AND c.relname = ?
+		  AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+		GROUP BY i.indexrelid`, table).Scan(ctx, &sets)
+	if err != nil {
+		return info, err
+	}
+	for _, s := range sets {
+		info.Unique = append(info.Unique, strings.Split(s, "\x1f"))
+	}
+	return info, nil
+}
+
+func (postgresDialect) TransactionalDDL() bool { return true }
+
+// UpsertsRepeatedKeys is false: "ON CONFLICT DO UPDATE command cannot
+// affect row a second time".
+func (postgresDialect) UpsertsRepeatedKeys() bool { return false }
+func (postgresDialect) FoldKey(s string) string   { return s }
+
+func (postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
+
+func (d postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
+	var b strings.Builder
+	// ON COMMIT DROP: nothing is left in the session whatever happens.
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (sluice_line BIGINT NOT NULL", quoteIdent(stage))
+	for _, c := range ds.Columns {
+		fmt.Fprintf(&b, ", %s %s", quoteIdent(c.Name), d.ColumnType(c))
+	}
+	b.WriteString(") ON COMMIT DROP")
+	_, err := tx.ExecContext(ctx, b.String())
+	return err
+}
+
+func (postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
+
+func (d postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+	suffix := ""
+	if t.Conflict != ConflictError && !t.Fresh {
+		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.distinct)
+	}
+	return newMultiRowWriter(ctx, tx, t, suffix, false, true, 65535)
+}
+
+// MergeStage deduplicates with a join against each key's last line (a
+// hash join; NOT IN over a large stage would not be hashed), then upserts.
+func (d postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+	keys := strings.Join(quoteAll(ds.Key), ", ")
+	on := make([]string, len(ds.Key))
+	for i, k := range quoteAll(ds.Key) {
+		on[i] = "s." + k + " = l." + k
+	}
+	dups, err = execAffected(ctx, tx, fmt.Sprintf(
+		"DELETE FROM %[1]s s USING (SELECT %[2]s, max(sluice_line) AS sluice_last FROM %[1]s GROUP BY %[2]s) l WHERE %[3]s AND s.sluice_line < l.sluice_last",
+		quoteIdent(stage), keys, strings.Join(on, " AND ")))
+	if err != nil {
+		return 0, 0, fmt.Errorf("drop duplicate keys from stage: %w", err)
+	}
+	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, update, d.distinct)); err != nil {
+		return 0, 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(stage)); err != nil {
+		return 0, 0, fmt.Errorf("drop staging table: %w", err)
+	}
+	return dups, affected, nil
+}
+
+// Encode leaves values to pgx, which sends each in the column's binary
+// form; timestamps are rounded to the microsecond PostgreSQL keeps, so
+// equal stored values have equal keys.
+func (postgresDialect) Encode(c Column, v any) (any, error) {
+	if x, ok := v.(time.Time); ok && c.Type == Timestamp {
+		return x.Round(time.Microsecond), nil
+	}
+	return v, nil
+}
+
+// Lock is a session-level advisory lock, keyed by a hash of the name in
+// the current database.
+func (postgresDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
+	key := "sluice:" + name
+	return sessionLock(ctx, db, wait,
+		func(ctx context.Context, conn bun.Conn) (ok bool, err error) {
+			err = conn.NewRaw("SELECT pg_try_advisory_lock(hashtextextended(?, 0))", key).Scan(ctx, &ok)
+			return ok, err
+		},
+		func(ctx context.Context, conn bun.Conn) (ok bool, err error) {
+			err = conn.NewRaw("SELECT pg_advisory_unlock(hashtextextended(?, 0))", key).Scan(ctx, &ok)
+			return ok, err
+		})
+}
