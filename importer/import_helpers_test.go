@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // The import tests run the whole pipeline (config, reader, converters,
@@ -140,8 +141,24 @@ func newImportEnv(t testing.TB, jobs ...string) *importEnv {
 // newImportEnvIn is newImportEnv in a given, existing folder.
 func newImportEnvIn(t testing.TB, dir string, jobs ...string) *importEnv {
 	t.Helper()
+	return newImportEnvAt(t, dir, "sqlite:///test.db", jobs...)
+}
+
+// newImportEnvOn is newImportEnv on a fresh database of backend b.
+func newImportEnvOn(t testing.TB, b dbtest.Backend, jobs ...string) *importEnv {
+	t.Helper()
+	if b.Name == "sqlite" {
+		return newImportEnv(t, jobs...)
+	}
+	return newImportEnvAt(t, t.TempDir(), b.New(t), jobs...)
+}
+
+// newImportEnvAt writes config.yaml into dir with the database URL and
+// the jobs, and opens it.
+func newImportEnvAt(t testing.TB, dir, url string, jobs ...string) *importEnv {
+	t.Helper()
 	path := filepath.Join(dir, "config.yaml")
-	text := "database:\n  url: sqlite:///test.db\njobs:\n" + strings.Join(jobs, "")
+	text := fmt.Sprintf("database:\n  url: %q\njobs:\n", url) + strings.Join(jobs, "")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -269,9 +286,13 @@ func (e *importEnv) query(q string, args ...any) [][]string {
 }
 
 // table returns the rows of table ordered by order, each column through
-// quote() (see the top of this file).
+// quote() (see the top of this file); on the other databases, as quote()
+// would show the value (see quoteLike).
 func (e *importEnv) table(table, order string, cols ...string) [][]string {
 	e.t.Helper()
+	if e.db.Dialect.Name() != "sqlite" {
+		return e.tableQuoted(table, order, cols...)
+	}
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		exprs[i] = fmt.Sprintf("quote(%q)", c)
@@ -288,11 +309,11 @@ func (e *importEnv) socks() [][]string {
 // tableExists reports whether the database has a table named name.
 func (e *importEnv) tableExists(name string) bool {
 	e.t.Helper()
-	var n int
-	if err := e.db.Bun.NewRaw("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(e.ctx, &n); err != nil {
+	info, err := e.db.Dialect.Inspect(e.ctx, e.db.Bun, name)
+	if err != nil {
 		e.t.Fatal(err)
 	}
-	return n == 1
+	return info.Exists
 }
 
 // runs returns the ledger, oldest run first.

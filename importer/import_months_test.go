@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // importStep is one import of a file into the socks table.
@@ -38,9 +39,11 @@ func runImportCases(t *testing.T, tests []importCase) {
 		for _, path := range paths {
 			t.Run(tt.name+"/"+path.name, func(t *testing.T) {
 				t.Parallel()
-				e := newImportEnv(t, socksJob(tt.job))
-				e.im.maxSuspects = path.maxSuspects
-				runImportSteps(t, e, tt)
+				eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+					e := newImportEnvOn(t, b, socksJob(tt.job))
+					e.im.maxSuspects = path.maxSuspects
+					runImportSteps(t, e, tt)
+				})
 			})
 		}
 	}

@@ -25,6 +25,9 @@ type Importer struct {
 	Now func() time.Time
 	// BatchRows is how many rows go to the database at a time.
 	BatchRows int
+	// LockTimeout is how long a job waits for another process importing
+	// it to finish.
+	LockTimeout time.Duration
 
 	// maxSuspects bounds the keys held as possibly repeated before a
 	// file is staged whole; tests lower it to reach that path.
@@ -49,8 +52,11 @@ func New(ctx context.Context, db *models.DB, log *slog.Logger) (*Importer, error
 	if err := l.Ensure(ctx); err != nil {
 		return nil, err
 	}
-	return &Importer{DB: db, Ledger: l, Log: log, Now: time.Now, BatchRows: 2000, maxSuspects: defaultMaxSuspects}, nil
+	return &Importer{DB: db, Ledger: l, Log: log, Now: time.Now, BatchRows: 2000, LockTimeout: DefaultLockTimeout, maxSuspects: defaultMaxSuspects}, nil
 }
+
+// DefaultLockTimeout is how long a job waits for its lock unless told.
+const DefaultLockTimeout = 30 * time.Second
 
 // Options change how files are imported.
 type Options struct {
@@ -70,9 +76,7 @@ func (j *Job) Files() ([]string, error) {
 	return files, nil
 }
 
-// RunJob imports every file of the job in name order. A failed file does
-// not stop the next ones: each file is its own transaction, and a later
-// month is still worth loading; the caller sees every Result.
+// RunJob imports every file of the job in name order (see ImportFiles).
 func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, error) {
 	files, err := j.Files()
 	if err != nil {
@@ -82,6 +86,19 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		im.Log.Warn("no files match source.path", "job", j.Name, "path", j.Source.Path)
 		return nil, nil
 	}
+	return im.ImportFiles(ctx, j, files, opt)
+}
+
+// ImportFiles imports files for job j in order, holding the job's lock
+// throughout: two processes never interleave one job. A failed file does
+// not stop the next ones: each file is its own transaction, and a later
+// month is still worth loading; the caller sees every Result.
+func (im *Importer) ImportFiles(ctx context.Context, j *Job, files []string, opt Options) ([]Result, error) {
+	unlock, err := im.lockJob(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	var results []Result
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {

@@ -30,7 +30,8 @@ type Result struct {
 
 // ImportFile imports one file for job j: checksum, then one transaction
 // that checks the ledger, loads the good rows and records the run. A
-// failed import is rolled back and then recorded as failed.
+// failed import is rolled back and then recorded as failed. The caller
+// holds the job's lock (ImportFiles takes it).
 func (im *Importer) ImportFile(ctx context.Context, j *Job, path string, opt Options) Result {
 	start := im.Now()
 	// The ledger and the logs name files absolutely: a timer and a person

@@ -48,7 +48,7 @@ func NewLoad(ctx context.Context, db *DB, tx *Tx, ds *Dataset, update bool) (*Lo
 		conflict = ConflictUpdate
 	}
 	var err error
-	l.direct, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Conflict: conflict, Fresh: l.before == 0})
+	l.direct, err = db.Dialect.NewBulkWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Conflict: conflict, Fresh: l.before == 0 && !db.Dialect.UpsertsRepeatedKeys()})
 	if err != nil {
 		return nil, err
 	}

@@ -153,7 +153,7 @@ func (mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *D
 	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(stage)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL PRIMARY KEY) SELECT %s FROM %s LIMIT 0",
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL DEFAULT 0 PRIMARY KEY) SELECT %s FROM %s LIMIT 0",
 		quoteIdent(stage), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
 	return err
 }
@@ -178,7 +178,8 @@ func onDuplicateKey(ds *Dataset, update bool) string {
 		}
 	}
 	if len(sets) == 0 {
-		k := quoteIdent(ds.Key[0])
+		// Qualified: in INSERT … SELECT a bare name is ambiguous.
+		k := quoteIdent(ds.Table) + "." + quoteIdent(ds.Key[0])
 		sets = []string{k + " = " + k}
 	}
 	return "ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")

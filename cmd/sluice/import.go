@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	job := fs.String("job", "", "import only this job (required with FILE arguments when there are several jobs)")
 	force := fs.Bool("force", false, "re-import files the ledger says were already imported")
 	dryRun := fs.Bool("dry-run", false, "run everything, then roll back: print the counts it would produce")
+	lockTimeout := fs.Duration("lock-timeout", importer.DefaultLockTimeout, "how long to wait while another sluice imports the same job, then fail")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -48,6 +50,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	im.LockTimeout = *lockTimeout
 	if isTerminal(e.stderr) {
 		im.Progress = progressBar(e.stderr)
 	}
@@ -56,10 +59,18 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	for _, j := range jobs {
 		var results []importer.Result
 		if len(files) > 0 {
-			for _, f := range files {
-				results = append(results, im.ImportFile(ctx, j, f, opt))
-			}
-		} else if results, err = im.RunJob(ctx, j, opt); err != nil {
+			results, err = im.ImportFiles(ctx, j, files, opt)
+		} else {
+			results, err = im.RunJob(ctx, j, opt)
+		}
+		var locked *importer.LockedError
+		if errors.As(err, &locked) {
+			// The other jobs may still be free to run.
+			fmt.Fprintf(e.stderr, "sluice: %v\n", err)
+			failed = true
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		for _, r := range results {
