@@ -42,6 +42,10 @@ func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 		d = mysqlDialect{}
 	}
 	bdb, err := d.Open(ctx, t)
+	var se *ServerError
+	if errors.As(err, &se) {
+		return nil, err // it names the database already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", t, err)
 	}

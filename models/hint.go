@@ -1,6 +1,116 @@
 package models
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
 
-func postgresHint(t Target, err error) error { return fmt.Errorf("connect to %s: %w", t, err) }
-func mysqlHint(t Target, err error) error    { return fmt.Errorf("connect to %s: %w", t, err) }
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ServerError is a database server sluice cannot use, said plainly, with
+// what to do about it. Err is the driver's own error, kept for the detail.
+type ServerError struct {
+	Target  string // redacted URL
+	Problem string // what is wrong, in a few words
+	Hint    string // what to do
+	Err     error
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("database %s: %s; %s (%s)", e.Target, e.Problem, e.Hint, e.Detail())
+}
+
+// Detail is the driver's message, cut to its last line: pgx lists every
+// address it tried, each with the same cause.
+func (e *ServerError) Detail() string {
+	var pg *pgconn.PgError
+	if errors.As(e.Err, &pg) {
+		return fmt.Sprintf("%s: %s (SQLSTATE %s)", pg.Severity, pg.Message, pg.Code)
+	}
+	msg := strings.TrimSpace(e.Err.Error())
+	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
+	}
+	return msg
+}
+
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// Diagnose turns a driver error from connecting to or writing into the
+// target into a *ServerError when it is one of the usual operator
+// mistakes; other errors are returned as they are.
+func Diagnose(t Target, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *ServerError
+	if errors.As(err, &se) {
+		return err
+	}
+	kind := map[string]string{"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB"}[t.Driver]
+	fail := func(problem, hint string) error {
+		return &ServerError{Target: t.String(), Problem: problem, Hint: hint, Err: err}
+	}
+	var dns *net.DNSError
+	var pg *pgconn.PgError
+	var my *mysql.MySQLError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fail(fmt.Sprintf("connection refused at %s", t.Host),
+			fmt.Sprintf("is %s running and listening there? Start it, or fix the host and port in the URL", kind))
+	case errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT):
+		return fail(fmt.Sprintf("no server socket at %s", t.Host),
+			fmt.Sprintf("is %s running? Start it, or fix the socket path in the URL", kind))
+	case errors.As(err, &dns):
+		return fail(fmt.Sprintf("unknown host %q", dns.Name), "fix the host name in the URL")
+	case isTimeout(err):
+		return fail(fmt.Sprintf("no answer from %s", t.Host), "check the host, the port and any firewall between here and the server")
+	case errors.As(err, &pg):
+		return diagnosePostgres(t, pg.Code, fail)
+	case errors.As(err, &my):
+		return diagnoseMySQL(t, my.Number, fail)
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func diagnosePostgres(t Target, code string, fail func(problem, hint string) error) error {
+	switch code {
+	case "28P01":
+		return fail(fmt.Sprintf("wrong password for user %q", t.User), "fix the password in the URL (escape @, : and / in it as %40, %3A and %2F)")
+	case "28000":
+		return fail(fmt.Sprintf("user %q may not connect", t.User), "check the user name, and that pg_hba.conf lets it connect from this host to this database")
+	case "3D000":
+		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s OWNER %s) or fix the name in the URL", t.Database, t.User))
+	case "42501":
+		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
+			fmt.Sprintf("grant it: GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", t.User, t.User))
+	}
+	return fail("the server refused", "see the server's message")
+}
+
+func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) error) error {
+	switch number {
+	case 1045:
+		return fail(fmt.Sprintf("access denied for user %q", t.User), "fix the user or password in the URL (escape @, : and / in it as %40, %3A and %2F), or check the user's allowed hosts")
+	case 1049:
+		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s CHARACTER SET utf8mb4) or fix the name in the URL", t.Database))
+	case 1044, 1142, 1143:
+		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
+			fmt.Sprintf("grant it: GRANT CREATE, SELECT, INSERT, UPDATE, CREATE TEMPORARY TABLES ON %s.* TO %s", t.Database, t.User))
+	}
+	return fail("the server refused", "see the server's message")
+}
+
+func postgresHint(t Target, err error) error { return Diagnose(t, err) }
+func mysqlHint(t Target, err error) error    { return Diagnose(t, err) }

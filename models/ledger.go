@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 )
 
@@ -48,12 +49,27 @@ type Ledger struct{ db *DB }
 func NewLedger(db *DB) *Ledger { return &Ledger{db: db} }
 
 // Ensure creates sluice_runs and its lookup index if they are missing.
-func (l *Ledger) Ensure(ctx context.Context) error {
-	if _, err := l.db.Bun.NewCreateTable().Model((*Run)(nil)).IfNotExists().Exec(ctx); err != nil {
+func (l *Ledger) Ensure(ctx context.Context) error { return l.ensure(ctx, l.db.Bun) }
+
+func (l *Ledger) ensure(ctx context.Context, db bun.IDB) error {
+	// An existing ledger is left alone: its index needs no checking, and
+	// a user who did not create the table may not touch its DDL.
+	info, err := l.db.Dialect.Inspect(ctx, db, "sluice_runs")
+	if err != nil {
+		return fmt.Errorf("inspect ledger table sluice_runs: %w", err)
+	}
+	if info.Exists {
+		return nil
+	}
+	if _, err := db.NewCreateTable().Model((*Run)(nil)).IfNotExists().Exec(ctx); err != nil {
 		return fmt.Errorf("create ledger table sluice_runs: %w", err)
 	}
-	_, err := l.db.Bun.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
+	_, err = db.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
 		Index("sluice_runs_job_sha256").Column("job", "sha256", "status").Exec(ctx)
+	var my *mysql.MySQLError
+	if errors.As(err, &my) && my.Number == 1061 {
+		return nil // MySQL before 8.0.29 has no CREATE INDEX IF NOT EXISTS: "Duplicate key name"
+	}
 	if err != nil {
 		return fmt.Errorf("create ledger index: %w", err)
 	}

@@ -46,12 +46,13 @@ func (mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// The server closes idle sessions after wait_timeout; a pooled
 	// connection older than that would fail its first query.
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := bun.NewDB(sqldb, mysqldialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	// Ping before Bun sees the pool: its dialect queries the server's
+	// version as it starts and logs on failure, outside sluice's logs.
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
 		return nil, mysqlHint(t, err)
 	}
-	return db, nil
+	return bun.NewDB(sqldb, mysqldialect.New()), nil
 }
 
 // mysqlKeyChars is the length of a text key column sluice creates:

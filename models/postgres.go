@@ -29,12 +29,13 @@ func (postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(pgMaxConns)
 	sqldb.SetMaxIdleConns(pgMaxConns)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	// Ping before Bun sees the pool: its dialect queries the server's
+	// version as it starts and logs on failure, outside sluice's logs.
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
 		return nil, postgresHint(t, err)
 	}
-	return db, nil
+	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
 func (postgresDialect) ColumnType(c Column) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/sluice-dev/sluice/importer"
@@ -38,18 +39,27 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		if errors.As(err, &ue) {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "database: cannot connect: %v\n", err)
+		printDBError(e.stdout, "database: cannot connect: ", err)
 		return errFailed
 	}
 	defer db.Close()
 	if err := db.Ping(ctx); err != nil {
-		fmt.Fprintf(e.stdout, "database %s: %v\n", db.Target, err)
+		printDBError(e.stdout, "", models.Diagnose(db.Target, err))
 		return errFailed
 	}
 	fmt.Fprintf(e.stdout, "database %s (%s): SELECT 1 ok\n", db.Target, db.Dialect.Name())
+	tables := make([]*models.Dataset, len(cfg.Jobs))
+	for i, j := range cfg.Jobs {
+		tables[i] = j.Dataset(db.Dialect)
+	}
+	if err := db.CheckPrivileges(ctx, tables); err != nil {
+		printDBError(e.stdout, "", err)
+		return errFailed
+	}
+	fmt.Fprintf(e.stdout, "database: may create tables, insert and update\n")
 	ok := true
-	for _, j := range cfg.Jobs {
-		ds := j.Dataset(db.Dialect)
+	for i, j := range cfg.Jobs {
+		ds := tables[i]
 		info, err := db.Dialect.Inspect(ctx, db.Bun, ds.Table)
 		switch {
 		case err != nil:
@@ -79,4 +89,15 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "It works.")
 	return nil
+}
+
+// printDBError prints a database problem as the operator should read
+// it: what is wrong, what to do, then the server's own words.
+func printDBError(w io.Writer, prefix string, err error) {
+	var se *models.ServerError
+	if !errors.As(err, &se) {
+		fmt.Fprintf(w, "%s%v\n", prefix, err)
+		return
+	}
+	fmt.Fprintf(w, "database %s: %s\n  hint: %s\n  detail: %s\n", se.Target, se.Problem, se.Hint, se.Detail())
 }

@@ -475,6 +475,7 @@ func TestCheckCommand(t *testing.T) {
 	checkLines(t, "check on a fresh database", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///test.db (sqlite): SELECT 1 ok",
+		"database: may create tables, insert and update",
 		"job socks: table socks does not exist yet; sluice import will create it with a unique index on (sku)",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
 		"job stock: table stock_levels does not exist yet; sluice import will create it with a unique index on (warehouse, sku)",
@@ -494,6 +495,7 @@ func TestCheckCommand(t *testing.T) {
 	checkLines(t, "check after an import", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///other.db (sqlite): SELECT 1 ok",
+		"database: may create tables, insert and update",
 		"job socks: table socks ok (4 columns, unique key (sku))",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
 		"job stock: table stock_levels ok (3 columns, unique key (warehouse, sku))",
@@ -524,6 +526,7 @@ func TestCheckBadTable(t *testing.T) {
 	checkLines(t, "check with a bad table", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///test.db (sqlite): SELECT 1 ok",
+		"database: may create tables, insert and update",
 		"job socks: table socks: declared column(s) price missing from the existing table (it has sku, name, quantity); add them or fix config.yaml",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
 		"job stock: table stock_levels does not exist yet; sluice import will create it with a unique index on (warehouse, sku)",

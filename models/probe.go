@@ -1,0 +1,109 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// CheckPrivileges does what an import does to each table, in a
+// transaction it rolls back: create the ledger and any missing table,
+// insert into and update the existing ones (statements that match no
+// row). A missing privilege comes back as a *ServerError saying which
+// and the GRANT that gives it.
+//
+// Where CREATE TABLE commits (MySQL), the ledger is really created, as
+// the first import would, and stands in for the other tables: MySQL
+// grants CREATE per database.
+func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
+	d := db.Dialect
+	ledger := NewLedger(db)
+	if !d.TransactionalDDL() {
+		if err := ledger.ensure(ctx, db.Bun); err != nil {
+			return db.privilegeError(err, "CREATE", "sluice_runs")
+		}
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return Diagnose(db.Target, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the point is to leave nothing
+	if d.TransactionalDDL() {
+		if err := ledger.ensure(ctx, tx); err != nil {
+			return db.privilegeError(err, "CREATE", "sluice_runs")
+		}
+	}
+	for _, ds := range append([]*Dataset{db.ledgerDataset()}, tables...) {
+		info, err := d.Inspect(ctx, tx, ds.Table)
+		if err != nil {
+			return Diagnose(db.Target, fmt.Errorf("inspect %s: %w", ds.Table, err))
+		}
+		if !info.Exists {
+			if !d.TransactionalDDL() {
+				continue // covered by the ledger's CREATE
+			}
+			if _, err := ds.Ensure(ctx, tx, d); err != nil {
+				return db.privilegeError(err, "CREATE", ds.Table)
+			}
+			continue
+		}
+		if ds.Check(info) != nil {
+			continue // sluice check reports the table's shape itself
+		}
+		cols := strings.Join(quoteAll(ds.ColumnNames()), ", ")
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE 1 = 0",
+			quoteIdent(ds.Table), cols, cols, quoteIdent(ds.Table))); err != nil {
+			return db.privilegeError(err, "INSERT", ds.Table)
+		}
+		k := quoteIdent(ds.Key[0])
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = %s WHERE 1 = 0", quoteIdent(ds.Table), k, k)); err != nil {
+			return db.privilegeError(err, "UPDATE", ds.Table)
+		}
+	}
+	return nil
+}
+
+// ledgerDataset describes sluice_runs enough for the probe: the columns
+// a run is inserted with.
+func (db *DB) ledgerDataset() *Dataset {
+	ds := &Dataset{Table: "sluice_runs", Key: []string{"id"}}
+	for _, f := range db.Bun.Table(reflect.TypeFor[Run]()).Fields {
+		if f.Name != "id" {
+			ds.Columns = append(ds.Columns, Column{Name: f.Name})
+		}
+	}
+	return ds
+}
+
+// privilegeError names the missing privilege when err is the server
+// refusing one, and diagnoses anything else.
+func (db *DB) privilegeError(err error, privilege, table string) error {
+	var pg *pgconn.PgError
+	var my *mysql.MySQLError
+	denied := (errors.As(err, &pg) && pg.Code == "42501") ||
+		(errors.As(err, &my) && (my.Number == 1044 || my.Number == 1142 || my.Number == 1143))
+	if !denied {
+		return Diagnose(db.Target, err)
+	}
+	user := db.Target.User
+	grant := fmt.Sprintf("GRANT %s ON %s TO %s", privilege, table, user)
+	switch {
+	case privilege == "CREATE" && db.Target.Driver == "postgres":
+		grant = fmt.Sprintf("GRANT CREATE ON SCHEMA <schema> TO %s (the first schema of its search_path, often public)", user)
+	case privilege == "CREATE":
+		grant = fmt.Sprintf("GRANT CREATE, INDEX, CREATE TEMPORARY TABLES ON %s.* TO '%s'@'<host>'", db.Target.Database, user)
+	case db.Target.Driver == "postgres" && table == "sluice_runs":
+		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON sluice_runs TO %s; GRANT USAGE ON SEQUENCE sluice_runs_id_seq TO %s", user, user)
+	case db.Target.Driver == "postgres":
+		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", table, user)
+	case db.Target.Driver == "mysql":
+		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s.%s TO '%s'@'<host>'", db.Target.Database, table, user)
+	}
+	return &ServerError{Target: db.Target.String(), Problem: fmt.Sprintf("user %q may not %s %s", user, privilege, map[string]string{"CREATE": "tables here (" + table + ")", "INSERT": "into " + table, "UPDATE": table}[privilege]),
+		Hint: "an administrator can run: " + grant, Err: err}
+}
