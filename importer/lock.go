@@ -25,7 +25,7 @@ func (im *Importer) lockJob(ctx context.Context, j *Job) (func(), error) {
 	start := time.Now()
 	release, err := im.DB.Dialect.Lock(ctx, im.DB, j.Name, im.LockTimeout)
 	if errors.Is(err, models.ErrLocked) {
-		return nil, &LockedError{Job: j.Name, Waited: time.Since(start).Round(time.Second)}
+		return nil, &LockedError{Job: j.Name, Waited: time.Since(start).Round(time.Millisecond)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("job %s: take lock: %w", j.Name, err)

@@ -15,7 +15,6 @@ type multiRowWriter struct {
 	target   BulkTarget
 	suffix   string // e.g. an ON CONFLICT clause
 	inline   bool   // let Bun format values into the SQL text instead of binding
-	numbered bool   // $1, $2, … placeholders (PostgreSQL) instead of ?
 	perStmt  int    // rows per statement
 	stmt     *sql.Stmt
 	args     []any
@@ -28,8 +27,8 @@ const rowsPerStatement = 100
 
 // newMultiRowWriter sizes statements to stay under maxParams bind
 // parameters.
-func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, suffix string, inline, numbered bool, maxParams int) (*multiRowWriter, error) {
-	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline, numbered: numbered}
+func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
+	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline}
 	w.perStmt = max(1, min(rowsPerStatement, maxParams/w.width()))
 	if !inline {
 		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
@@ -58,7 +57,6 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 	var b strings.Builder
 	b.Grow(64 + rows*width*2 + len(w.suffix))
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", quoteIdent(w.target.Table), strings.Join(cols, ", "))
-	n := 0
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
@@ -68,12 +66,7 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			n++
-			if w.numbered {
-				fmt.Fprintf(&b, "$%d", n)
-			} else {
-				b.WriteByte('?')
-			}
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
 	}
@@ -100,7 +93,7 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 		case n == w.perStmt:
 			res, err = w.stmt.ExecContext(ctx, w.args...)
 		default:
-			res, err = w.tx.Tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...) // database/sql: bun would rewrite the placeholders
+			res, err = w.tx.Tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		}
 		if err != nil {
 			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)

@@ -39,7 +39,7 @@ func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 	case "postgres":
 		d = postgresDialect{}
 	case "mysql":
-		d = mysqlDialect{}
+		d = &mysqlDialect{}
 	}
 	bdb, err := d.Open(ctx, t)
 	var se *ServerError

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -26,7 +27,7 @@ type Run struct {
 
 	ID         int64     `bun:"id,pk,autoincrement"`
 	Job        string    `bun:"job,notnull"`
-	Path       string    `bun:"path,notnull"`
+	Path       string    `bun:"path,type:text,notnull"`
 	Size       int64     `bun:"size,notnull"`
 	SHA256     string    `bun:"sha256,notnull"`
 	StartedAt  time.Time `bun:"started_at,notnull"`
@@ -38,8 +39,8 @@ type Run struct {
 	Updated    int64     `bun:"updated,notnull"`
 	Unchanged  int64     `bun:"unchanged,notnull"`
 	Rejected   int64     `bun:"rejected,notnull"`
-	RejectFile string    `bun:"reject_file,notnull"`
-	Error      string    `bun:"error,notnull"`
+	RejectFile string    `bun:"reject_file,type:text,notnull"`
+	Error      string    `bun:"error,type:text,notnull"`
 }
 
 // Ledger reads and writes sluice_runs.
@@ -61,14 +62,20 @@ func (l *Ledger) ensure(ctx context.Context, db bun.IDB) error {
 	if info.Exists {
 		return nil
 	}
-	if _, err := db.NewCreateTable().Model((*Run)(nil)).IfNotExists().Exec(ctx); err != nil {
+	create := db.NewCreateTable().Model((*Run)(nil)).IfNotExists().String()
+	if l.db.Dialect.Name() == "mysql" {
+		// Bun makes time.Time a DATETIME, which keeps whole seconds on
+		// MySQL; run times want microseconds as on the other databases.
+		create = strings.ReplaceAll(create, " DATETIME ", " DATETIME(6) ")
+	}
+	if _, err := db.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create ledger table sluice_runs: %w", err)
 	}
 	_, err = db.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
 		Index("sluice_runs_job_sha256").Column("job", "sha256", "status").Exec(ctx)
 	var my *mysql.MySQLError
 	if errors.As(err, &my) && my.Number == 1061 {
-		return nil // MySQL before 8.0.29 has no CREATE INDEX IF NOT EXISTS: "Duplicate key name"
+		err = nil // MySQL before 8.0.29 has no CREATE INDEX IF NOT EXISTS: "Duplicate key name"
 	}
 	if err != nil {
 		return fmt.Errorf("create ledger index: %w", err)

@@ -16,9 +16,14 @@ import (
 )
 
 // mysqlDialect serves MySQL and MariaDB through go-sql-driver/mysql.
-type mysqlDialect struct{}
+type mysqlDialect struct {
+	// loadData is whether the server takes LOAD DATA LOCAL INFILE
+	// (local_infile=ON, the MariaDB default); without it rows go in as
+	// multi-row INSERT … ON DUPLICATE KEY UPDATE.
+	loadData bool
+}
 
-func (mysqlDialect) Name() string { return "mysql" }
+func (*mysqlDialect) Name() string { return "mysql" }
 
 // mysqlSQLMode is every sluice session's sql_mode. ANSI_QUOTES lets the
 // SQL shared with the other databases quote names with double quotes
@@ -27,7 +32,7 @@ func (mysqlDialect) Name() string { return "mysql" }
 // and a silently changed value.
 const mysqlSQLMode = "'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
 
-func (mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
+func (d *mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	cfg := t.my.Clone()
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
@@ -52,6 +57,12 @@ func (mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 		sqldb.Close()
 		return nil, mysqlHint(t, err)
 	}
+	var infile int
+	if err := sqldb.QueryRowContext(ctx, "SELECT @@GLOBAL.local_infile").Scan(&infile); err != nil {
+		sqldb.Close()
+		return nil, mysqlHint(t, err)
+	}
+	d.loadData = infile == 1
 	return bun.NewDB(sqldb, mysqldialect.New()), nil
 }
 
@@ -68,7 +79,7 @@ const mysqlTextBytes = 65535
 // DECIMAL(10,0) and round away every fraction.
 const mysqlDecimalPrecision, mysqlDecimalScale = 65, 30
 
-func (mysqlDialect) ColumnType(c Column) string {
+func (*mysqlDialect) ColumnType(c Column) string {
 	switch c.Type {
 	case Integer:
 		return "BIGINT"
@@ -94,7 +105,7 @@ func (mysqlDialect) ColumnType(c Column) string {
 	return "TEXT"
 }
 
-func (mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
+func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
 	var info TableInfo
 	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
 		WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
@@ -137,34 +148,40 @@ func (mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tabl
 	return info, nil
 }
 
-func (mysqlDialect) TransactionalDDL() bool { return false }
+func (*mysqlDialect) TransactionalDDL() bool { return false }
 
-// UpsertsRepeatedKeys is true: ON DUPLICATE KEY UPDATE applies rows in
-// order, so the later of two rows with one key wins.
-func (mysqlDialect) UpsertsRepeatedKeys() bool { return true }
+// UpsertsRepeatedKeys is false with LOAD DATA, which cannot resolve a key
+// met twice. ON DUPLICATE KEY UPDATE can: it applies rows in order, so
+// the later of two rows with one key wins.
+func (d *mysqlDialect) UpsertsRepeatedKeys() bool { return !d.loadData }
+
+// BulkPath names how rows reach the table, for sluice check.
+func (d *mysqlDialect) BulkPath() string {
+	if d.loadData {
+		return "LOAD DATA LOCAL INFILE"
+	}
+	return "multi-row INSERT (the server has local_infile=OFF; SET GLOBAL local_infile = ON loads faster)"
+}
 
 // Updated: MySQL reports 1 per inserted row and 2 per updated row of an
 // INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was).
-func (mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
+func (*mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
 
-// CreateStage copies the target's column types, collations included, by
-// CREATE … SELECT: the stage must group keys as the table compares them.
-// Only TEMPORARY tables can be created without committing the transaction.
-func (mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
-	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(stage)); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL DEFAULT 0 PRIMARY KEY) SELECT %s FROM %s LIMIT 0",
-		quoteIdent(stage), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
-	return err
+// CreateStage copies the target's column types, collations included:
+// the stage must group keys as the table compares them.
+func (*mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
+	return createLike(ctx, tx, stage, ds, true)
 }
 
-func (mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+	if d.loadData {
+		return newLoadDataWriter(ctx, tx, t)
+	}
 	suffix := ""
 	if t.Conflict != ConflictError && !t.Fresh {
 		suffix = " " + onDuplicateKey(t.Dataset, t.Conflict == ConflictUpdate)
 	}
-	return newMultiRowWriter(ctx, tx, t, suffix, false, false, 65535)
+	return newMultiRowWriter(ctx, tx, t, suffix, false, 65535)
 }
 
 // onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
@@ -188,7 +205,7 @@ func onDuplicateKey(ds *Dataset, update bool) string {
 
 // MergeStage deduplicates through a second temporary table of each key's
 // last line: MySQL cannot name one temporary table twice in a statement.
-func (mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
 	last := quoteIdent(stage + "_last")
 	steps := []struct {
 		sql string
@@ -224,7 +241,7 @@ func firstWords(sql string) string {
 // Encode checks what MySQL would refuse or change: text longer than the
 // column sluice creates, decimals beyond DECIMAL(65,30); timestamps are
 // rounded to the microsecond DATETIME(6) keeps.
-func (mysqlDialect) Encode(c Column, v any) (any, error) {
+func (*mysqlDialect) Encode(c Column, v any) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
 		if c.Type == Timestamp {
@@ -250,7 +267,7 @@ func (mysqlDialect) Encode(c Column, v any) (any, error) {
 
 // Lock is GET_LOCK, which is server-wide: the name carries the database.
 // Names are limited to 64 characters, so long ones are hashed.
-func (mysqlDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
+func (*mysqlDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
 	key := "sluice:" + db.Target.Database + ":" + name
 	if len(key) > 64 {
 		sum := sha256.Sum256([]byte(key))

@@ -16,7 +16,7 @@ import (
 // trailing spaces PAD SPACE collations ignore. Under a binary or
 // case-sensitive collation it folds more than needed, which only stages
 // more rows.
-func (mysqlDialect) FoldKey(s string) string {
+func (*mysqlDialect) FoldKey(s string) string {
 	s = strings.TrimRight(s, " ")
 	if isASCII(s) {
 		return strings.ToLower(s)

@@ -96,28 +96,19 @@ func (postgresDialect) TransactionalDDL() bool { return true }
 func (postgresDialect) UpsertsRepeatedKeys() bool { return false }
 func (postgresDialect) FoldKey(s string) string   { return s }
 
+// BulkPath names how rows reach the table, for sluice check.
+func (postgresDialect) BulkPath() string { return "COPY (binary)" }
+
 func (postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
 
 func (d postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
-	var b strings.Builder
-	// ON COMMIT DROP: nothing is left in the session whatever happens.
-	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (sluice_line BIGINT NOT NULL", quoteIdent(stage))
-	for _, c := range ds.Columns {
-		fmt.Fprintf(&b, ", %s %s", quoteIdent(c.Name), d.ColumnType(c))
-	}
-	b.WriteString(") ON COMMIT DROP")
-	_, err := tx.ExecContext(ctx, b.String())
-	return err
+	return d.createTemp(ctx, tx, stage, ds, true)
 }
 
 func (postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
 
 func (d postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
-	suffix := ""
-	if t.Conflict != ConflictError && !t.Fresh {
-		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.distinct)
-	}
-	return newMultiRowWriter(ctx, tx, t, suffix, false, true, 65535)
+	return newCopyWriter(ctx, tx, t, d)
 }
 
 // MergeStage deduplicates with a join against each key's last line (a

@@ -48,6 +48,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return errFailed
 	}
 	fmt.Fprintf(e.stdout, "database %s (%s): SELECT 1 ok\n", db.Target, db.Dialect.Name())
+	if bp, ok := db.Dialect.(interface{ BulkPath() string }); ok {
+		fmt.Fprintf(e.stdout, "database: rows are loaded with %s\n", bp.BulkPath())
+	}
 	tables := make([]*models.Dataset, len(cfg.Jobs))
 	for i, j := range cfg.Jobs {
 		tables[i] = j.Dataset(db.Dialect)
