@@ -57,6 +57,9 @@ func (e *importEnv) tableQuoted(table, order string, cols ...string) [][]string 
 // their declared types.
 func (e *importEnv) columnTypes(table string) map[string]models.Type {
 	types := map[string]models.Type{}
+	for c, t := range e.undeclared {
+		types[c] = t
+	}
 	for _, j := range e.cfg.Jobs {
 		if j.Table == table {
 			for _, c := range j.Columns {

@@ -21,8 +21,10 @@ import (
 )
 
 // The import tests run the whole pipeline (config, reader, converters,
-// stage, merge, ledger, reject files) against a real SQLite file per test,
-// and read the table back with plain SQL.
+// stage, merge, ledger, reject files) against a real database per test,
+// and read the table back with plain SQL. Tests about the database run
+// on SQLite, PostgreSQL and MySQL (see eachBackend); tests about reading
+// files run on a SQLite file only.
 //
 // Table rows are read through SQLite's quote(), which shows the storage
 // class of every value: 'text', 12 (INTEGER), 12.5 (REAL), NULL. That pins
@@ -129,6 +131,10 @@ type importEnv struct {
 	db    *models.DB
 	im    *Importer
 	clock *testClock
+	// undeclared gives the types of table columns no job declares (a
+	// hand-made table's id), for reading them back on PostgreSQL and
+	// MySQL; undeclared columns not listed read as text.
+	undeclared map[string]models.Type
 }
 
 // newImportEnv writes a config with the given jobs (YAML list items) into
@@ -151,6 +157,13 @@ func newImportEnvOn(t testing.TB, b dbtest.Backend, jobs ...string) *importEnv {
 		return newImportEnv(t, jobs...)
 	}
 	return newImportEnvAt(t, t.TempDir(), b.New(t), jobs...)
+}
+
+// newImportEnvBeside opens a second importEnv on e's folder and database,
+// as a second process would: its own connections, importer and clock.
+func newImportEnvBeside(t testing.TB, e *importEnv, jobs ...string) *importEnv {
+	t.Helper()
+	return newImportEnvAt(t, e.dir, e.cfg.Database.URL, jobs...)
 }
 
 // newImportEnvAt writes config.yaml into dir with the database URL and

@@ -5,18 +5,24 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // TestImportCompositeKey: the key is (warehouse, sku); the same sku in two
 // warehouses is two rows, and changing one leaves the other alone.
 func TestImportCompositeKey(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, stockJob)
+	eachBackend(t, testImportCompositeKey)
+}
+
+func testImportCompositeKey(t *testing.T, b dbtest.Backend) {
+	e := newImportEnvOn(t, b, stockJob)
 	sep := e.write("in/stock-2026-09.csv", "warehouse,sku,on_hand,counted_at\n"+
 		"AMS,SK-001,10,2026-09-30T18:00:00Z\n"+
 		"BER,SK-001,20,2026-09-30T20:00:00+02:00\n"+
@@ -45,16 +51,25 @@ func TestImportCompositeKey(t *testing.T) {
 		{"'BER'", "'SK-001'", "20", "'2026-09-30 18:00:00.000000'"},
 		{"'BER'", "'SK-002'", "7", "'2026-10-31 18:00:00.000000'"},
 	})
-	// sluice made the unique index on the whole key.
-	idx := e.query("SELECT name FROM pragma_index_info('stock_levels_warehouse_sku_key') ORDER BY seqno")
-	checkRows(t, "key index", idx, [][]string{{"warehouse"}, {"sku"}})
+	// sluice made the unique index on the whole key, in key order.
+	info, err := e.db.Dialect.Inspect(e.ctx, e.db.Bun, "stock_levels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"warehouse", "sku"}}; !reflect.DeepEqual(info.Unique, want) {
+		t.Errorf("unique indexes of stock_levels = %q, want %q", info.Unique, want)
+	}
 }
 
 // TestImportDryRun: a dry run reports the counts a real run would, then
 // leaves the table and the ledger as they were.
 func TestImportDryRun(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, socksJob(socksOpts{Max: "5"}))
+	eachBackend(t, testImportDryRun)
+}
+
+func testImportDryRun(t *testing.T, b dbtest.Backend) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{Max: "5"}))
 	sep := e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
 	oct := e.fixture("socks-2026-10.csv", "in/socks-2026-10.csv")
 	bad := e.fixture("socks-rejects.csv", "in/socks-rejects.csv")
@@ -95,7 +110,11 @@ func TestImportDryRun(t *testing.T) {
 // file does not stop the ones after it.
 func TestImportRunJob(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, socksJob(socksOpts{}))
+	eachBackend(t, testImportRunJob)
+}
+
+func testImportRunJob(t *testing.T, b dbtest.Backend) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
 	// Written newest first, so name order is not creation order.
 	nov := e.fixture("socks-2026-10.csv", "in/socks-2026-11.csv")
 	oct := e.write("in/socks-2026-10.csv", "sku,name,price\nSK-001,Merino Argyle,12.50\n")
@@ -159,7 +178,11 @@ func TestImportRunJobNoFiles(t *testing.T) {
 // outcome and its times.
 func TestImportLedger(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, socksJob(socksOpts{}))
+	eachBackend(t, testImportLedger)
+}
+
+func testImportLedger(t *testing.T, b dbtest.Backend) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
 	sep := e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
 	bad := e.fixture("socks-rejects.csv", "in/socks-rejects.csv")
 	broken := e.write("in/socks-broken.csv", "sku,name\nSK-001,x\n")
@@ -217,10 +240,15 @@ func TestImportLedger(t *testing.T) {
 		}
 		prevFinish = r.FinishedAt
 	}
-	// The times are stored in UTC, readable as such with plain SQL.
-	raw := e.query("SELECT started_at FROM sluice_runs ORDER BY id LIMIT 1")
-	if len(raw) != 1 || !strings.HasPrefix(raw[0][0], "2026-10-01") {
-		t.Errorf("started_at as stored = %q", raw)
+	// The times are stored in UTC, readable as such with plain SQL: the
+	// first reading of the clock is 03:00:01 UTC.
+	cast := "CAST(started_at AS TEXT)"
+	if e.db.Dialect.Name() == "mysql" {
+		cast = "CAST(started_at AS CHAR)"
+	}
+	raw := e.query("SELECT " + cast + " FROM sluice_runs ORDER BY id LIMIT 1")
+	if len(raw) != 1 || !strings.HasPrefix(raw[0][0], "2026-10-01 03:00:01") {
+		t.Errorf("started_at as stored = %q, want 2026-10-01 03:00:01 UTC", raw)
 	}
 }
 

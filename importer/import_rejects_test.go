@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // rejectNameRE is the name of a reject file of socks-rejects.csv:
@@ -20,7 +21,11 @@ var rejectNameRE = regexp.MustCompile(`^socks-socks-rejects-\d{8}T\d{6}\.\d{3}Z\
 // one whose quoted field spans two lines before them.
 func TestImportRejects(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, socksJob(socksOpts{}))
+	eachBackend(t, testImportRejects)
+}
+
+func testImportRejects(t *testing.T, b dbtest.Backend) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
 	path := e.fixture("socks-rejects.csv", "in/socks-rejects.csv")
 	res := e.importFile("socks", path, Options{})
 	want := ok(11, 2, 0, 0)
@@ -123,42 +128,49 @@ func TestImportRejectLimit(t *testing.T) {
 		// the database path must not be what this test is about.
 		t.Run("max "+strings.ReplaceAll(tt.max, "%", " percent"), func(t *testing.T) {
 			t.Parallel()
-			e := newImportEnv(t, socksJob(socksOpts{Max: tt.max}))
-			first := e.importFile("socks", e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv"), Options{})
-			checkResult(t, "september", first, ok(4, 4, 0, 0))
-			path := e.write("in/socks-2026-10.csv", badOctober)
-			res := e.importFile("socks", path, Options{})
-			checkResult(t, "october", res, tt.want, tt.err...)
-
-			if res.RejectFile == "" {
-				t.Fatal("RejectFile is empty")
-			}
-			if got := readRejects(t, res.RejectFile); len(got) != 1+tt.rejects {
-				t.Errorf("reject file has %d rows, want header + %d: %q", len(got), tt.rejects, got)
-			}
-			runs := e.runs()
-			if len(runs) != 2 {
-				t.Fatalf("sluice_runs has %d rows, want 2", len(runs))
-			}
-			last := runs[1]
-			if len(tt.err) == 0 {
-				if last.Status != models.StatusOK || last.Rejected != 2 {
-					t.Errorf("ledger run = %+v", last)
-				}
-				return
-			}
-			checkRows(t, "socks after the failed import", e.socks(), socksSep)
-			if last.Status != models.StatusFailed || last.Error != res.Err.Error() || !strings.Contains(last.Error, "rejects.max") ||
-				last.Rejected != tt.want.Rejected || last.Inserted != 0 || last.RejectFile != res.RejectFile {
-				t.Errorf("ledger run = %+v, want failed with error %q", last, res.Err)
-			}
-			// The failed file was not imported: fixing rejects.max and
-			// running again must import it, not skip it.
-			if again := e.importFile("socks", path, Options{}); again.Status == models.StatusSkipped {
-				t.Errorf("a failed file is skipped on the next run")
-			}
+			eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+				testImportRejectLimit(t, b, tt.max, tt.want, tt.err, tt.rejects)
+			})
 		})
 	}
+}
+
+func testImportRejectLimit(t *testing.T, b dbtest.Backend, max string, want outcome, errParts []string, rejects int) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{Max: max}))
+	first := e.importFile("socks", e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv"), Options{})
+	checkResult(t, "september", first, ok(4, 4, 0, 0))
+	path := e.write("in/socks-2026-10.csv", badOctober)
+	res := e.importFile("socks", path, Options{})
+	checkResult(t, "october", res, want, errParts...)
+
+	if res.RejectFile == "" {
+		t.Fatal("RejectFile is empty")
+	}
+	if got := readRejects(t, res.RejectFile); len(got) != 1+rejects {
+		t.Errorf("reject file has %d rows, want header + %d: %q", len(got), rejects, got)
+	}
+	runs := e.runs()
+	if len(runs) != 2 {
+		t.Fatalf("sluice_runs has %d rows, want 2", len(runs))
+	}
+	last := runs[1]
+	if len(errParts) == 0 {
+		if last.Status != models.StatusOK || last.Rejected != 2 {
+			t.Errorf("ledger run = %+v", last)
+		}
+		return
+	}
+	checkRows(t, "socks after the failed import", e.socks(), socksSep)
+	if last.Status != models.StatusFailed || last.Error != res.Err.Error() || !strings.Contains(last.Error, "rejects.max") ||
+		last.Rejected != want.Rejected || last.Inserted != 0 || last.RejectFile != res.RejectFile {
+		t.Errorf("ledger run = %+v, want failed with error %q", last, res.Err)
+	}
+	// The failed file was not imported: running again reads it again
+	// (and fails again the same way), it is not skipped.
+	checkResult(t, "october again", e.importFile("socks", path, Options{}), want, errParts...)
+	// The next good file imports against the table as September left it.
+	checkResult(t, "good october", e.importFile("socks", e.fixture("socks-2026-10.csv", "in/socks-2026-10b.csv"), Options{}), ok(6, 2, 2, 2))
+	checkRows(t, "socks after the good file", e.socks(), socksOct)
 }
 
 // TestImportRejectFileNames: reject files are named after the job and the

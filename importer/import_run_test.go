@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // plainSocks is a socks file of n rows, SK-00000 onwards.
@@ -23,49 +25,75 @@ func plainSocks(n int) string {
 }
 
 // TestImportCancelled: a cancelled import writes nothing, and the ledger
-// still records it as failed.
+// still records it as failed: the data and its ledger row share one
+// transaction, the failure is recorded after the rollback.
 func TestImportCancelled(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
 		preCancel bool // cancel before the import starts, else after the first batch
+		existing  bool // September is in the table before
 	}{
 		{name: "before the import", preCancel: true},
 		{name: "half-way through", preCancel: false},
+		{name: "before the import, table has rows", preCancel: true, existing: true},
+		{name: "half-way through, table has rows", preCancel: false, existing: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newImportEnv(t, socksJob(socksOpts{}))
-			path := e.write("in/socks-2026-09.csv", plainSocks(1000))
-			ctx, cancel := context.WithCancel(e.ctx)
-			defer cancel()
-			e.im.BatchRows = 10
-			if tt.preCancel {
-				cancel()
-			} else {
-				e.im.Progress = func(string, int64) func(Progress) {
-					return func(Progress) { cancel() }
-				}
-			}
-			res := e.im.ImportFile(ctx, e.job("socks"), path, Options{})
-			if res.Status != models.StatusFailed || !errors.Is(res.Err, context.Canceled) {
-				t.Errorf("Status %s, Err %v; want failed with context.Canceled", res.Status, res.Err)
-			}
-			if e.tableExists("socks") {
-				if n := e.query("SELECT count(*) FROM socks"); n[0][0] != "0" {
-					t.Errorf("socks has %s rows after a cancelled import", n[0][0])
-				}
-			}
-			runs := e.runs()
-			if len(runs) != 1 || runs[0].Status != models.StatusFailed || runs[0].Error != res.Err.Error() {
-				t.Errorf("sluice_runs = %+v, want the cancelled run, failed", runs)
-			}
-			// Not imported: the next run imports it.
-			again := e.importFile("socks", path, Options{})
-			checkResult(t, "again", again, ok(1000, 1000, 0, 0))
+			eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+				testImportCancelled(t, b, tt.preCancel, tt.existing)
+			})
 		})
 	}
+}
+
+func testImportCancelled(t *testing.T, b dbtest.Backend, preCancel, existing bool) {
+	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
+	var before [][]string
+	var runsBefore int
+	if existing {
+		checkResult(t, "september", e.importFile("socks", e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv"), Options{}), ok(4, 4, 0, 0))
+		before, runsBefore = socksSep, 1
+	}
+	// The first row changes SK-001, so a write that survived the cancel
+	// would show in the table, not only in its row count.
+	data := strings.Replace(plainSocks(1000), "\n", "\nSK-001,Changed Sock,Red,99.00,99,false,2026-10-01,\n", 1)
+	path := e.write("in/socks-2026-10.csv", data)
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	e.im.BatchRows = 10
+	if preCancel {
+		cancel()
+	} else {
+		e.im.Progress = func(string, int64) func(Progress) {
+			return func(Progress) { cancel() }
+		}
+	}
+	res := e.im.ImportFile(ctx, e.job("socks"), path, Options{})
+	if res.Status != models.StatusFailed || !errors.Is(res.Err, context.Canceled) {
+		t.Errorf("Status %s, Err %v; want failed with context.Canceled", res.Status, res.Err)
+	}
+	e.im.Progress = nil
+	// On MySQL the table is made before the transaction (CREATE TABLE
+	// commits there), so a cancelled first import may leave it, empty.
+	if e.tableExists("socks") {
+		checkRows(t, "socks after the cancelled import", e.socks(), before)
+	} else if existing {
+		t.Error("table socks is gone after a cancelled import")
+	}
+	runs := e.runs()
+	if len(runs) != runsBefore+1 || runs[runsBefore].Status != models.StatusFailed || runs[runsBefore].Error != res.Err.Error() ||
+		runs[runsBefore].Path != path || runs[runsBefore].Inserted != 0 {
+		t.Errorf("sluice_runs = %+v, want the cancelled run last, failed with %q", runs, res.Err)
+	}
+	// Not imported: the next run imports it.
+	want := ok(1001, 1001, 0, 0)
+	if existing {
+		want = ok(1001, 1000, 1, 0)
+	}
+	checkResult(t, "again", e.importFile("socks", path, Options{}), want)
 }
 
 // TestImportProgress: progress starts with the file's size and ends with
@@ -108,33 +136,70 @@ func TestImportProgress(t *testing.T) {
 	}
 }
 
-// TestImportConcurrentImporters: two importers on one SQLite file (the
-// daemon and a person at the CLI) queue on the write lock; each file's
-// counts are exact for the order they ran in.
+// importLocked imports one file through ImportFiles, which holds the job
+// lock, as the sluice command does.
+func (e *importEnv) importLocked(path string) Result {
+	e.t.Helper()
+	results, err := e.im.ImportFiles(e.ctx, e.job("socks"), []string{path}, Options{})
+	if err != nil || len(results) != 1 {
+		e.t.Errorf("ImportFiles(%s) = %d results, %v; want one result", path, len(results), err)
+		return Result{Err: err}
+	}
+	return results[0]
+}
+
+// concurrentWays are the two ways two importers can race. ImportFile
+// takes no job lock (its caller holds it): on SQLite the transaction's
+// write lock (BEGIN IMMEDIATE) still makes two importers queue, on
+// PostgreSQL and MySQL nothing does until the unique index, which is
+// why every caller goes through ImportFiles. So the ImportFile race is
+// SQLite's only.
+var concurrentWays = []struct {
+	name       string
+	sqliteOnly bool
+	imp        func(e *importEnv, path string) Result
+}{
+	{name: "ImportFiles", imp: (*importEnv).importLocked},
+	{name: "ImportFile", sqliteOnly: true, imp: func(e *importEnv, path string) Result { return e.importFile("socks", path, Options{}) }},
+}
+
+// TestImportConcurrentImporters: two importers on one database (the
+// daemon and a person at the CLI), each with its own connections, queue;
+// each file's counts are exact for the order they ran in.
 func TestImportConcurrentImporters(t *testing.T) {
 	t.Parallel()
-	a := newImportEnv(t, socksJob(socksOpts{}))
-	b := newImportEnvIn(t, a.dir, socksJob(socksOpts{}))
-	sep := a.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
-	oct := a.fixture("socks-2026-10.csv", "in/socks-2026-10.csv")
-	var wg sync.WaitGroup
-	var rs, ro Result
-	wg.Go(func() { rs = a.importFile("socks", sep, Options{}) })
-	wg.Go(func() { ro = b.importFile("socks", oct, Options{}) })
-	wg.Wait()
-	// The rows October added stay when September comes second.
-	backToSep := [][]string{socksSep[0], socksSep[1], socksSep[2], socksSep[3], socksOct[4], socksOct[5]}
-	switch got := a.socks(); {
-	case outcomeOf(rs) == ok(4, 4, 0, 0):
-		checkResult(t, "october second", ro, ok(6, 2, 2, 2))
-		checkRows(t, "september then october", got, socksOct)
-	default:
-		checkResult(t, "october first", ro, ok(6, 6, 0, 0))
-		checkResult(t, "september second", rs, ok(4, 0, 2, 2))
-		checkRows(t, "october then september", got, backToSep)
-	}
-	if runs := a.runs(); len(runs) != 2 {
-		t.Errorf("sluice_runs has %d rows, want 2", len(runs))
+	for _, way := range concurrentWays {
+		t.Run(way.name, func(t *testing.T) {
+			t.Parallel()
+			eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+				if way.sqliteOnly && b.Name != "sqlite" {
+					t.Skip("ImportFile without the job lock serialises on SQLite's write lock only")
+				}
+				a := newImportEnvOn(t, b, socksJob(socksOpts{}))
+				o := newImportEnvBeside(t, a, socksJob(socksOpts{}))
+				sep := a.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
+				oct := a.fixture("socks-2026-10.csv", "in/socks-2026-10.csv")
+				var wg sync.WaitGroup
+				var rs, ro Result
+				wg.Go(func() { rs = way.imp(a, sep) })
+				wg.Go(func() { ro = way.imp(o, oct) })
+				wg.Wait()
+				// The rows October added stay when September comes second.
+				backToSep := [][]string{socksSep[0], socksSep[1], socksSep[2], socksSep[3], socksOct[4], socksOct[5]}
+				switch got := a.socks(); {
+				case outcomeOf(rs) == ok(4, 4, 0, 0):
+					checkResult(t, "october second", ro, ok(6, 2, 2, 2))
+					checkRows(t, "september then october", got, socksOct)
+				default:
+					checkResult(t, "october first", ro, ok(6, 6, 0, 0))
+					checkResult(t, "september second", rs, ok(4, 0, 2, 2))
+					checkRows(t, "october then september", got, backToSep)
+				}
+				if runs := a.runs(); len(runs) != 2 {
+					t.Errorf("sluice_runs has %d rows, want 2", len(runs))
+				}
+			})
+		})
 	}
 }
 
@@ -142,8 +207,22 @@ func TestImportConcurrentImporters(t *testing.T) {
 // same time import it once; the other one skips it.
 func TestImportConcurrentSameFile(t *testing.T) {
 	t.Parallel()
-	a := newImportEnv(t, socksJob(socksOpts{}))
-	b := newImportEnvIn(t, a.dir, socksJob(socksOpts{}))
+	for _, way := range concurrentWays {
+		t.Run(way.name, func(t *testing.T) {
+			t.Parallel()
+			eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+				if way.sqliteOnly && b.Name != "sqlite" {
+					t.Skip("ImportFile without the job lock serialises on SQLite's write lock only")
+				}
+				testImportConcurrentSameFile(t, b, way.imp)
+			})
+		})
+	}
+}
+
+func testImportConcurrentSameFile(t *testing.T, b dbtest.Backend, imp func(e *importEnv, path string) Result) {
+	a := newImportEnvOn(t, b, socksJob(socksOpts{}))
+	o := newImportEnvBeside(t, a, socksJob(socksOpts{}))
 	sep := a.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
 	for round := range 5 {
 		path := sep
@@ -152,8 +231,8 @@ func TestImportConcurrentSameFile(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		var ra, rb Result
-		wg.Go(func() { ra = a.importFile("socks", path, Options{}) })
-		wg.Go(func() { rb = b.importFile("socks", path, Options{}) })
+		wg.Go(func() { ra = imp(a, path) })
+		wg.Go(func() { rb = imp(o, path) })
 		wg.Wait()
 		got := []string{ra.Status, rb.Status}
 		if !(got[0] == models.StatusOK && got[1] == models.StatusSkipped) && !(got[0] == models.StatusSkipped && got[1] == models.StatusOK) {
@@ -170,4 +249,79 @@ func TestImportConcurrentSameFile(t *testing.T) {
 	if oks != 5 {
 		t.Errorf("sluice_runs has %d ok runs, want 5 (one per file)", oks)
 	}
+}
+
+// TestImportJobLock: while one process imports a job, a second one
+// (its own *models.DB on the same database) waits for the job lock and
+// then skips the file the first imported; with a short lock timeout it
+// gives up with a *LockedError and records nothing.
+func TestImportJobLock(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+		a := newImportEnvOn(t, b, socksJob(socksOpts{}))
+		o := newImportEnvBeside(t, a, socksJob(socksOpts{}))
+		sep := a.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
+		// a stops at the end of reading, inside its transaction, lock held.
+		held, release := make(chan struct{}), make(chan struct{})
+		a.im.Progress = func(string, int64) func(Progress) {
+			return func(p Progress) {
+				if p.Done {
+					close(held)
+					<-release
+				}
+			}
+		}
+		var ra Result
+		aDone := make(chan struct{})
+		go func() {
+			defer close(aDone)
+			ra = a.importLocked(sep)
+		}()
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release) // a failing test must not leave the first import blocked
+			}
+			<-aDone
+		}()
+		select {
+		case <-held:
+		case <-aDone:
+			t.Fatalf("the first import ended before it held the lock: %s %v", ra.Status, ra.Err)
+		}
+
+		o.im.LockTimeout = 200 * time.Millisecond
+		results, err := o.im.ImportFiles(o.ctx, o.job("socks"), []string{sep}, Options{})
+		var le *LockedError
+		if !errors.As(err, &le) || le.Job != "socks" || len(results) != 0 {
+			t.Errorf("ImportFiles while the job runs = %d results, %v; want a *LockedError for socks", len(results), err)
+		} else if !strings.Contains(err.Error(), "job socks is already running") {
+			t.Errorf("LockedError says %q", err)
+		}
+
+		o.im.LockTimeout = DefaultLockTimeout
+		done := make(chan Result, 1)
+		go func() { done <- o.importLocked(sep) }()
+		// This only detects a second importer that did not wait: one
+		// that is slow to start never fails the test.
+		select {
+		case r := <-done:
+			t.Errorf("the second importer returned %s (%v) while the first held the job lock", r.Status, r.Err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		close(release)
+		<-aDone
+		checkResult(t, "first", ra, ok(4, 4, 0, 0))
+		rb := <-done
+		checkResult(t, "second", rb, outcome{Status: models.StatusSkipped})
+		runs := a.runs()
+		if len(runs) != 2 || runs[0].Status != models.StatusOK || runs[1].Status != models.StatusSkipped {
+			t.Errorf("sluice_runs = %+v, want the import and the skip", runs)
+		}
+		if rb.Previous == nil || len(runs) == 0 || rb.Previous.ID != runs[0].ID {
+			t.Errorf("the skip's Previous = %+v, want run %+v", rb.Previous, runs)
+		}
+		checkRows(t, "socks", a.socks(), socksSep)
+	})
 }

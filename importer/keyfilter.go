@@ -9,7 +9,10 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/sluice-dev/sluice/models"
 )
 
 // keyFilter finds the keys that may occur more than once in a file, in
@@ -110,6 +113,11 @@ func (p *plan) appendKey(b []byte, values []any) []byte {
 	for _, i := range p.keyIdx {
 		switch v := values[i].(type) {
 		case string:
+			if p.columns[i].Type == models.Decimal {
+				// PostgreSQL and MySQL hold 1.50 and 1.5 equal; the
+				// converter keeps the digits as written.
+				v = trimDecimalZeros(v)
+			}
 			b = append(b, p.foldKey(v)...)
 		case int64:
 			b = strconv.AppendInt(b, v, 10)
@@ -125,6 +133,15 @@ func (p *plan) appendKey(b []byte, values []any) []byte {
 		b = append(b, 0)
 	}
 	return b
+}
+
+// trimDecimalZeros drops a canonical decimal's trailing fraction zeros,
+// and its point when nothing is left after it.
+func trimDecimalZeros(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
 // scanKeys reads the file once, converting only the key columns, and

@@ -114,12 +114,18 @@ func (ds *Dataset) Ensure(ctx context.Context, db bun.IDB, d Dialect) (created b
 }
 
 // CreateTemp creates the table as a temporary one, for a dry run where
-// creating the real table would commit (MySQL): it shadows the name for
-// the session and goes with it.
-func (ds *Dataset) CreateTemp(ctx context.Context, db bun.IDB) error {
-	if _, err := db.NewCreateTable().Model(ds.Model()).Temp().Exec(ctx); err != nil {
+// creating the real table would commit (MySQL). It shadows the name for
+// the transaction's session, and is dropped when the transaction ends: a
+// rollback does not undo it, and the pooled session would otherwise keep
+// it in front of the real table.
+func (ds *Dataset) CreateTemp(ctx context.Context, tx *Tx) error {
+	// Bun's Temp() writes CREATE TEMP TABLE, which MySQL does not know.
+	create := tx.NewCreateTable().Model(ds.Model()).String()
+	create = "CREATE TEMPORARY TABLE " + strings.TrimPrefix(create, "CREATE TABLE ")
+	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create temporary table %s: %w", ds.Table, err)
 	}
+	tx.onRelease = append(tx.onRelease, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(ds.Table))
 	return nil
 }
 

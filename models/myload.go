@@ -85,6 +85,9 @@ func (w *loadDataWriter) Write(ctx context.Context, rows []Row) error {
 	if err == nil {
 		err = w.warnings(ctx)
 	}
+	if cerr := ctx.Err(); err != nil && cerr != nil {
+		err = cerr // the connection was closed because of it
+	}
 	if err != nil {
 		return fmt.Errorf("load data into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[len(rows)-1].Line, err)
 	}

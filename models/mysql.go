@@ -150,10 +150,11 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 
 func (*mysqlDialect) TransactionalDDL() bool { return false }
 
-// UpsertsRepeatedKeys is false with LOAD DATA, which cannot resolve a key
-// met twice. ON DUPLICATE KEY UPDATE can: it applies rows in order, so
-// the later of two rows with one key wins.
-func (d *mysqlDialect) UpsertsRepeatedKeys() bool { return !d.loadData }
+// UpsertsRepeatedKeys is false: LOAD DATA cannot resolve a key met twice,
+// and the multi-row INSERT path, which could, would keep a new key's first
+// spelling under a case-insensitive collation where the stage keeps the
+// last; both paths stage repeats alike.
+func (*mysqlDialect) UpsertsRepeatedKeys() bool { return false }
 
 // BulkPath names how rows reach the table, for sluice check.
 func (d *mysqlDialect) BulkPath() string {

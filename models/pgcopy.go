@@ -61,6 +61,9 @@ func (w *copyWriter) Write(ctx context.Context, rows []Row) error {
 		n, err = dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{w.into}, w.cols, pgx.CopyFromRows(w.rows))
 		return err
 	})
+	if cerr := ctx.Err(); err != nil && cerr != nil {
+		err = cerr // the connection was closed because of it
+	}
 	if err != nil {
 		return fmt.Errorf("copy into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[len(rows)-1].Line, err)
 	}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
+	"time"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -14,6 +16,9 @@ type Tx struct {
 	bun.Tx
 	conn bun.Conn
 	done bool
+	// onRelease are statements run on the connection after the
+	// transaction ends, before it goes back to the pool.
+	onRelease []string
 }
 
 // Begin starts a transaction on a connection of its own.
@@ -49,10 +54,20 @@ func (tx *Tx) Rollback() error {
 }
 
 func (tx *Tx) release() {
-	if !tx.done {
-		tx.done = true
-		tx.conn.Close()
+	if tx.done {
+		return
 	}
+	tx.done = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, q := range tx.onRelease {
+		if _, err := tx.conn.ExecContext(ctx, q); err != nil {
+			// The session cannot be cleaned: close it rather than pool it.
+			_ = tx.conn.Raw(func(any) error { return driver.ErrBadConn })
+			break
+		}
+	}
+	tx.conn.Close()
 }
 
 // raw runs f with the driver's connection under the transaction.
