@@ -3,8 +3,8 @@ package models
 import (
 	"context"
 	"database/sql/driver"
-	"time"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 )
