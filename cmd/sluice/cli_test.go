@@ -142,7 +142,7 @@ func TestRunUsage(t *testing.T) {
 		"  import    import CSV files now (all jobs, one job, or given files)\n" +
 		"  check     check the database connection and every job's table\n" +
 		"  history   list recent runs from the ledger\n" +
-		"  version   print the version and the SQLite driver\n" +
+		"  version   print the version and the database drivers\n" +
 		"\nRun 'sluice <command> --help' for a command's flags and examples.\n"
 	tests := []struct {
 		name   string
@@ -593,7 +593,7 @@ func TestVersionCommand(t *testing.T) {
 	if code != 0 || stderr != "" {
 		t.Fatalf("version: exit %d, stderr %q", code, stderr)
 	}
-	re := regexp.MustCompile(`^sluice \S+( \([0-9a-f]{1,12}\))?\ngo1\.\S+ \w+/\w+, SQLite driver ` + regexp.QuoteMeta(models.SQLiteDriver()) + "\n$")
+	re := regexp.MustCompile(`^sluice \S+( \([0-9a-f]{1,12}\))?\ngo1\.\S+ \w+/\w+, SQLite driver ` + regexp.QuoteMeta(models.SQLiteDriver()) + "\nPostgreSQL driver github.com/jackc/pgx/v5( v\\S+)?, MySQL driver github.com/go-sql-driver/mysql( v\\S+)?\n$")
 	if !re.MatchString(stdout) {
 		t.Errorf("version output %q does not match %s", stdout, re)
 	}

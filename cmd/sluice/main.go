@@ -50,7 +50,7 @@ func commands() []command {
 		{"import", "import CSV files now (all jobs, one job, or given files)", runImport},
 		{"check", "check the database connection and every job's table", runCheck},
 		{"history", "list recent runs from the ledger", runHistory},
-		{"version", "print the version and the SQLite driver", runVersion},
+		{"version", "print the version and the database drivers", runVersion},
 	}
 }
 

@@ -17,6 +17,7 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice version --help"}
 	}
 	version, revision := "(devel)", ""
+	drivers := map[string]string{"github.com/jackc/pgx/v5": "", "github.com/go-sql-driver/mysql": ""}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
 			version = bi.Main.Version
@@ -26,11 +27,18 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 				revision = s.Value
 			}
 		}
+		for _, d := range bi.Deps {
+			if _, ok := drivers[d.Path]; ok {
+				drivers[d.Path] = " " + d.Version
+			}
+		}
 	}
 	fmt.Fprintf(e.stdout, "sluice %s", version)
 	if revision != "" {
 		fmt.Fprintf(e.stdout, " (%.12s)", revision)
 	}
 	fmt.Fprintf(e.stdout, "\n%s %s/%s, SQLite driver %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, models.SQLiteDriver())
+	fmt.Fprintf(e.stdout, "PostgreSQL driver github.com/jackc/pgx/v5%s, MySQL driver github.com/go-sql-driver/mysql%s\n",
+		drivers["github.com/jackc/pgx/v5"], drivers["github.com/go-sql-driver/mysql"])
 	return nil
 }
