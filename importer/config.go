@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,7 +25,41 @@ type Config struct {
 	// paths inside it resolve against its directory.
 	Path     string
 	Database DatabaseConfig `yaml:"database"`
+	Daemon   DaemonConfig   `yaml:"daemon"`
 	Jobs     []*Job         `yaml:"jobs"`
+}
+
+// DaemonConfig is the daemon: block: how schedules are read and how runs
+// that cannot reach the database are retried.
+type DaemonConfig struct {
+	// Seconds lets schedules carry a leading seconds field
+	// ("*/10 * * * * *"); five-field specs still work.
+	Seconds bool        `yaml:"seconds"`
+	Retry   RetryConfig `yaml:"retry"`
+}
+
+// RetryConfig bounds the retries of a run whose database is unreachable:
+// exponential backoff with jitter, from one second up to MaxDelay.
+type RetryConfig struct {
+	Attempts int           `yaml:"attempts"`
+	MaxDelay time.Duration `yaml:"max_delay"`
+}
+
+// Retry defaults: about six minutes of outage before a run gives up.
+const (
+	DefaultRetryAttempts = 5
+	DefaultRetryMaxDelay = 5 * time.Minute
+)
+
+// ScheduleParser reads job schedules: standard five fields, descriptors
+// (@monthly, @every 1h), CRON_TZ= prefixes, and a leading seconds field
+// when daemon.seconds is set.
+func (c *Config) ScheduleParser() cron.Parser {
+	fields := cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor
+	if c.Daemon.Seconds {
+		fields |= cron.SecondOptional
+	}
+	return cron.NewParser(fields)
 }
 
 // DatabaseConfig says where the data goes.

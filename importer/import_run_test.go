@@ -72,8 +72,8 @@ func testImportCancelled(t *testing.T, b dbtest.Backend, preCancel, existing boo
 		}
 	}
 	res := e.im.ImportFile(ctx, e.job("socks"), path, Options{})
-	if res.Status != models.StatusFailed || !errors.Is(res.Err, context.Canceled) {
-		t.Errorf("Status %s, Err %v; want failed with context.Canceled", res.Status, res.Err)
+	if res.Status != models.StatusInterrupted || !errors.Is(res.Err, context.Canceled) {
+		t.Errorf("Status %s, Err %v; want interrupted with context.Canceled", res.Status, res.Err)
 	}
 	e.im.Progress = nil
 	// On MySQL the table is made before the transaction (CREATE TABLE
@@ -84,9 +84,9 @@ func testImportCancelled(t *testing.T, b dbtest.Backend, preCancel, existing boo
 		t.Error("table socks is gone after a cancelled import")
 	}
 	runs := e.runs()
-	if len(runs) != runsBefore+1 || runs[runsBefore].Status != models.StatusFailed || runs[runsBefore].Error != res.Err.Error() ||
+	if len(runs) != runsBefore+1 || runs[runsBefore].Status != models.StatusInterrupted || runs[runsBefore].Error != res.Err.Error() ||
 		runs[runsBefore].Path != path || runs[runsBefore].Inserted != 0 {
-		t.Errorf("sluice_runs = %+v, want the cancelled run last, failed with %q", runs, res.Err)
+		t.Errorf("sluice_runs = %+v, want the cancelled run last, interrupted with %q", runs, res.Err)
 	}
 	// Not imported: the next run imports it.
 	want := ok(1001, 1001, 0, 0)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -64,6 +65,10 @@ type Options struct {
 	Force bool
 	// DryRun does everything, then rolls back and records nothing.
 	DryRun bool
+	// Settle leaves files modified less than this long ago for a later
+	// run: they may still be being written (see source.settle). RunJob
+	// applies it; files named explicitly are imported as they are.
+	Settle time.Duration
 }
 
 // Files returns the job's source files in name order.
@@ -86,7 +91,31 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		im.Log.Warn("no files match source.path", "job", j.Name, "path", j.Source.Path)
 		return nil, nil
 	}
+	if opt.Settle > 0 {
+		files = im.settled(j, files, opt.Settle)
+	}
 	return im.ImportFiles(ctx, j, files, opt)
+}
+
+// settled drops the files modified within settle, logging each: a file
+// still being copied in would otherwise be imported half-written (or fail
+// its checksum check). Real time, not im.Now: mtimes are real.
+func (im *Importer) settled(j *Job, files []string, settle time.Duration) []string {
+	out := files[:0:0]
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			out = append(out, f) // the import reports it, naming the file
+			continue
+		}
+		if age := time.Since(st.ModTime()); age < settle {
+			im.Log.Info("file still being written, left for the next run", "job", j.Name, "file", f,
+				"modified_ago", age.Round(time.Millisecond), "settle", settle)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // ImportFiles imports files for job j in order, holding the job's lock

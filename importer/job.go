@@ -48,7 +48,10 @@ func (im *Importer) ImportFile(ctx context.Context, j *Job, path string, opt Opt
 	switch {
 	case err != nil:
 		res.Status, res.Err = models.StatusFailed, err
-		run.Status, run.Error = models.StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			res.Status = models.StatusInterrupted
+		}
+		run.Status, run.Error = res.Status, err.Error()
 		fillRun(run, &res)
 		if !opt.DryRun {
 			// The data transaction is gone; the failure still belongs in
@@ -60,7 +63,7 @@ func (im *Importer) ImportFile(ctx context.Context, j *Job, path string, opt Opt
 			}
 			cancel()
 		}
-		log.Error("import failed", "rows", res.Rows, "rejected", res.Rejected, "reject_file", res.RejectFile, "err", err)
+		log.Error("import "+res.Status, "rows", res.Rows, "rejected", res.Rejected, "reject_file", res.RejectFile, "err", err)
 	case res.Status == models.StatusSkipped:
 		log.Info("already imported", "sha256", run.SHA256, "run", res.Previous.ID, "imported_at", res.Previous.FinishedAt)
 	default:

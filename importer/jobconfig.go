@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
@@ -48,6 +49,21 @@ type SourceConfig struct {
 	Delimiter string `yaml:"delimiter"`
 	Encoding  string `yaml:"encoding"`
 	Ragged    bool   `yaml:"ragged"`
+	// Settle is how long a file must have been left unchanged before it
+	// is imported: one modified more recently may still be being written,
+	// and is left for the next run. nil means DefaultSettle.
+	Settle *time.Duration `yaml:"settle"`
+}
+
+// DefaultSettle is source.settle when the config does not say.
+const DefaultSettle = 5 * time.Second
+
+// SettleTime is source.settle, or its default.
+func (s SourceConfig) SettleTime() time.Duration {
+	if s.Settle == nil {
+		return DefaultSettle
+	}
+	return *s.Settle
 }
 
 // ColumnConfig declares one database column and the CSV header it is read
@@ -120,12 +136,26 @@ func (c *Config) validate(file string) error {
 	if len(c.Jobs) == 0 {
 		return fail("jobs", "no jobs declared")
 	}
+	r := &c.Daemon.Retry
+	switch {
+	case r.Attempts < 0:
+		return fail("daemon.retry.attempts", "%d is negative (0 means the default, %d)", r.Attempts, DefaultRetryAttempts)
+	case r.Attempts == 0:
+		r.Attempts = DefaultRetryAttempts
+	}
+	switch {
+	case r.MaxDelay < 0:
+		return fail("daemon.retry.max_delay", "%s is negative", r.MaxDelay)
+	case r.MaxDelay == 0:
+		r.MaxDelay = DefaultRetryMaxDelay
+	}
+	parser := c.ScheduleParser()
 	seen := map[string]bool{}
 	for i, j := range c.Jobs {
 		if j == nil {
 			return fail(fmt.Sprintf("jobs[%d]", i), "empty job")
 		}
-		if err := j.validate(c.Dir(), func(field, format string, args ...any) error {
+		if err := j.validate(c.Dir(), parser, func(field, format string, args ...any) error {
 			return fail(fmt.Sprintf("jobs[%d].%s", i, field), format, args...)
 		}); err != nil {
 			return err
@@ -138,12 +168,12 @@ func (c *Config) validate(file string) error {
 	return nil
 }
 
-func (j *Job) validate(dir string, fail func(field, format string, args ...any) error) error {
+func (j *Job) validate(dir string, parser cron.Parser, fail func(field, format string, args ...any) error) error {
 	if !jobNameRE.MatchString(j.Name) {
 		return fail("name", "%q is not a valid job name (letters, digits, _ . -)", j.Name)
 	}
 	if j.Schedule != "" {
-		if _, err := cron.ParseStandard(j.Schedule); err != nil {
+		if _, err := parser.Parse(j.Schedule); err != nil {
 			return fail("schedule", "bad cron spec %q: %v", j.Schedule, err)
 		}
 	}
@@ -170,6 +200,9 @@ func (j *Job) validateSource(dir string, fail func(field, format string, args ..
 	s := &j.Source
 	if s.Path == "" {
 		return fail("source.path", "is empty (a file or glob such as data/socks-*.csv)")
+	}
+	if s.Settle != nil && *s.Settle < 0 {
+		return fail("source.settle", "%s is negative", *s.Settle)
 	}
 	if _, err := filepath.Match(s.Path, ""); err != nil {
 		return fail("source.path", "bad glob %q: %v", s.Path, err)

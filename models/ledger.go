@@ -17,6 +17,9 @@ const (
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	// StatusInterrupted is a run cancelled (a signal, a shutdown) and
+	// rolled back.
+	StatusInterrupted = "interrupted"
 )
 
 // Run is one file import, as the ledger table sluice_runs records it. A

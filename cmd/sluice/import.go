@@ -75,7 +75,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 		for _, r := range results {
 			printResult(e.stdout, r)
-			failed = failed || r.Status == models.StatusFailed
+			failed = failed || r.Status == models.StatusFailed || r.Status == models.StatusInterrupted
 		}
 	}
 	if failed {
@@ -97,6 +97,8 @@ func printResult(w io.Writer, r importer.Result) {
 			prefix, r.Job, name, r.Previous.ID, r.Previous.FinishedAt.UTC().Format(time.DateTime+" UTC"))
 	case models.StatusFailed:
 		fmt.Fprintf(w, "%s%s %s: FAILED after %d rows: %v\n", prefix, r.Job, name, r.Rows, r.Err)
+	case models.StatusInterrupted:
+		fmt.Fprintf(w, "%s%s %s: INTERRUPTED after %d rows, rolled back\n", prefix, r.Job, name, r.Rows)
 	default:
 		c := r.Counts
 		rate := float64(r.Rows) / max(r.Duration.Seconds(), 1e-9)
