@@ -69,6 +69,10 @@ type Options struct {
 	// run: they may still be being written (see source.settle). RunJob
 	// applies it; files named explicitly are imported as they are.
 	Settle time.Duration
+	// QuietSkips neither records nor logs (above debug) files already
+	// imported, nor warns of an empty source folder: the daemon meets both
+	// on every tick.
+	QuietSkips bool
 }
 
 // Files returns the job's source files in name order.
@@ -88,7 +92,11 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		return nil, err
 	}
 	if len(files) == 0 {
-		im.Log.Warn("no files match source.path", "job", j.Name, "path", j.Source.Path)
+		level := slog.LevelWarn
+		if opt.QuietSkips {
+			level = slog.LevelDebug // an empty folder between dumps is the daemon's normal
+		}
+		im.Log.Log(ctx, level, "no files match source.path", "job", j.Name, "path", j.Source.Path)
 		return nil, nil
 	}
 	if opt.Settle > 0 {

@@ -64,6 +64,8 @@ func (im *Importer) ImportFile(ctx context.Context, j *Job, path string, opt Opt
 			cancel()
 		}
 		log.Error("import "+res.Status, "rows", res.Rows, "rejected", res.Rejected, "reject_file", res.RejectFile, "err", err)
+	case res.Status == models.StatusSkipped && opt.QuietSkips:
+		log.Debug("already imported", "sha256", run.SHA256, "run", res.Previous.ID)
 	case res.Status == models.StatusSkipped:
 		log.Info("already imported", "sha256", run.SHA256, "run", res.Previous.ID, "imported_at", res.Previous.FinishedAt)
 	default:
@@ -119,7 +121,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		res.Status, res.Previous = models.StatusSkipped, prev
 		run.Status = models.StatusSkipped
 		run.FinishedAt = im.Now().UTC()
-		if opt.DryRun {
+		if opt.DryRun || opt.QuietSkips {
 			return nil
 		}
 		if err := im.Ledger.Record(ctx, tx, run); err != nil {

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -114,3 +117,38 @@ func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) erro
 
 func postgresHint(t Target, err error) error { return Diagnose(t, err) }
 func mysqlHint(t Target, err error) error    { return Diagnose(t, err) }
+
+// Unreachable reports whether err says the database could not be reached
+// or went away (refused, reset, timed out, restarting, a SQLite file
+// locked by another writer past its timeout): the kind of failure a later
+// attempt may not meet. Wrong passwords, missing privileges and bad data
+// are not: retrying them changes nothing.
+func Unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var dns *net.DNSError
+	var pg *pgconn.PgError
+	var op *net.OpError // dialling, reading or writing the server's socket
+	switch {
+	case errors.As(err, &dns):
+		return dns.IsTemporary || dns.IsTimeout
+	case errors.As(err, &op), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sql.ErrConnDone):
+		return true
+	case errors.As(err, &pg):
+		// admin_shutdown, crash_shutdown, cannot_connect_now (starting up)
+		return pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	case isTimeout(err) && !errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	var se *ServerError
+	if errors.As(err, &se) && strings.HasPrefix(se.Problem, "no answer") {
+		return true
+	}
+	// SQLite's busy error, from either driver, once busy_timeout ran out.
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") ||
+		strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset")
+}

@@ -24,6 +24,11 @@ type sqliteDialect struct {
 	inlineArgs bool
 }
 
+// defaultBusyTimeout is how long SQLite waits for another writer unless
+// the URL's timeout option says otherwise: a web app's own writes are
+// short, and a second importer waits on the job lock instead.
+const defaultBusyTimeout = 10 * time.Second
+
 func newSQLite() *sqliteDialect {
 	return &sqliteDialect{inlineArgs: sqliteshim.DriverName() != "sqlite3"}
 }
@@ -59,7 +64,7 @@ func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	sqldb.SetConnMaxLifetime(0)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	pragmas := []string{
-		"PRAGMA busy_timeout = 10000",
+		fmt.Sprintf("PRAGMA busy_timeout = %d", t.busyTimeout.Milliseconds()),
 		"PRAGMA foreign_keys = ON",
 		"PRAGMA synchronous = NORMAL",
 		// A fixed page cache keeps memory flat whatever the file's size;

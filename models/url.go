@@ -29,6 +29,9 @@ type Target struct {
 
 	pg *pgx.ConnConfig
 	my *mysql.Config
+	// busyTimeout is how long SQLite waits for another writer's lock
+	// (pysqlite's timeout option, in seconds in the URL).
+	busyTimeout time.Duration
 	// raw is the URL as given; never printed, since it may hold a password.
 	raw string
 }
@@ -118,7 +121,15 @@ func (t *Target) fail(form, format string, args ...any) error {
 // parseSQLite reads SQLAlchemy's sqlite:// (memory), sqlite:///rel and
 // sqlite:////abs.
 func (t *Target) parseSQLite(rest, baseDir string) error {
-	path, _, _ := strings.Cut(rest, "?")
+	path, query, _ := strings.Cut(rest, "?")
+	t.busyTimeout = defaultBusyTimeout
+	if q, err := url.ParseQuery(query); err == nil && q.Has("timeout") {
+		secs, err := strconv.ParseFloat(q.Get("timeout"), 64)
+		if err != nil || secs < 0 || secs > 3600 {
+			return t.fail(sqliteForm, "timeout %q is not a number of seconds", q.Get("timeout"))
+		}
+		t.busyTimeout = time.Duration(secs * float64(time.Second))
+	}
 	switch {
 	case path == "" || path == "/" || path == "/:memory:":
 		t.Path = ":memory:"

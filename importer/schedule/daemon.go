@@ -1,0 +1,193 @@
+// Package schedule is sluice's daemon: it runs every job of config.yaml on
+// its cron schedule (robfig/cron), retries runs whose database is
+// unreachable, reloads the config on request and stops cleanly, letting a
+// running import finish or rolling it back.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/importer/monitor"
+)
+
+// Options configure a daemon.
+type Options struct {
+	ConfigPath string
+	// Lookup reads the environment (os.LookupEnv outside tests).
+	Lookup func(string) (string, bool)
+	Log    *slog.Logger
+	// Monitor receives every run's outcome; nil keeps none.
+	Monitor *monitor.Monitor
+	// RunNow runs every job once at start, then keeps the schedule.
+	RunNow bool
+	// ShutdownTimeout is how long a stop waits for running imports before
+	// cancelling them (they roll back and are recorded as interrupted).
+	ShutdownTimeout time.Duration
+	// LockTimeout is how long a run waits for the job lock held by another
+	// process (a manual sluice import) before giving up until next tick.
+	LockTimeout time.Duration
+	// PingEvery is how often the database is pinged for /healthz.
+	PingEvery time.Duration
+	// Reload asks for config.yaml to be read again (SIGHUP).
+	Reload <-chan struct{}
+	// Notify tells the service manager the daemon's state ("READY=1",
+	// "STOPPING=1", "STATUS=…"); nil tells no one.
+	Notify func(state string)
+
+	// beforeRun, in tests, runs at the start of every run.
+	beforeRun func(job string)
+}
+
+// Daemon is a running scheduler. Run drives it.
+type Daemon struct {
+	o   Options
+	log *slog.Logger
+	mon *monitor.Monitor
+
+	// runCtx is what imports run under: not the caller's context, so that
+	// a signal first stops the scheduling and only a timeout cancels them.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+
+	// stopping is closed when a stop begins: no new runs, no more retries.
+	stopping chan struct{}
+
+	mu      sync.Mutex
+	cur     *generation     // the config in force
+	running map[string]bool // jobs with a run going
+	active  int             // runs going, all generations
+	idle    chan struct{}   // closed when active drops to 0
+}
+
+// New loads the config and prepares the daemon; a bad config is an error
+// here, before anything runs.
+func New(o Options) (*Daemon, error) {
+	if o.Monitor == nil {
+		o.Monitor = monitor.New()
+	}
+	if o.PingEvery <= 0 {
+		o.PingEvery = 30 * time.Second
+	}
+	if o.Notify == nil {
+		o.Notify = func(string) {}
+	}
+	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, stopping: make(chan struct{}), running: map[string]bool{}}
+	d.runCtx, d.cancelRun = context.WithCancel(context.Background())
+	cfg, err := importer.LoadConfig(o.ConfigPath, o.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	g, err := d.newGeneration(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.cur = g
+	return d, nil
+}
+
+// Run schedules the jobs until ctx is done, then stops: no new runs, the
+// running ones get ShutdownTimeout to finish before they are cancelled.
+// It returns nil after a clean stop.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.cancelRun()
+	g := d.generation()
+	g.start()
+	d.mon.SetScheduler(true)
+	d.ping(ctx)
+	d.o.Notify("READY=1")
+	d.o.Notify("STATUS=scheduling " + g.summary())
+	if d.o.RunNow {
+		g.runAll()
+	}
+	tick := time.NewTicker(d.o.PingEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return d.stop()
+		case <-d.o.Reload:
+			d.reload()
+		case <-tick.C:
+			d.ping(ctx)
+			d.generation().publishNext()
+		}
+	}
+}
+
+func (d *Daemon) generation() *generation {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cur
+}
+
+// reload reads config.yaml again. A config that does not load is refused
+// and the running one stays; a good one replaces it, and runs already
+// going finish under the old one.
+func (d *Daemon) reload() {
+	cfg, err := importer.LoadConfig(d.o.ConfigPath, d.o.Lookup)
+	var g *generation
+	if err == nil {
+		g, err = d.newGeneration(cfg)
+	}
+	if err != nil {
+		d.log.Error("config reload refused; the running config stays", "config", d.o.ConfigPath, "err", err)
+		return
+	}
+	d.mu.Lock()
+	old := d.cur
+	d.cur = g
+	d.mu.Unlock()
+	old.retire()
+	g.start()
+	d.log.Info("config reloaded", "config", d.o.ConfigPath, "jobs", len(cfg.Jobs))
+	d.o.Notify("STATUS=scheduling " + g.summary())
+}
+
+// stop stops scheduling and waits for the running imports, cancelling
+// them after ShutdownTimeout.
+func (d *Daemon) stop() error {
+	d.o.Notify("STOPPING=1")
+	d.mon.SetScheduler(false)
+	d.mu.Lock()
+	close(d.stopping)
+	d.mu.Unlock()
+	g := d.generation()
+	g.cron.Stop()
+	done := d.waitIdle()
+	select {
+	case <-done:
+	case <-time.After(d.o.ShutdownTimeout):
+		d.log.Warn("shutdown timeout: cancelling the running imports; they roll back", "timeout", d.o.ShutdownTimeout)
+		d.cancelRun()
+		<-done
+	}
+	g.closeDB()
+	d.log.Info("stopped")
+	return nil
+}
+
+// ping checks the database for /healthz.
+func (d *Daemon) ping(ctx context.Context) {
+	g := d.generation()
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err := g.database(pctx)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return // stopping
+	}
+	if err != nil {
+		d.log.Warn("database ping failed", "err", err)
+	}
+	d.mon.SetPing(time.Now(), err)
+}
+
+// errPanic is a run that panicked; the daemon recovers and lives on.
+type errPanic struct{ value any }
+
+func (e errPanic) Error() string { return fmt.Sprintf("panic: %v", e.value) }

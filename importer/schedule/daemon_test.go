@@ -1,0 +1,432 @@
+package schedule
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluice-dev/sluice/importer/monitor"
+	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
+)
+
+// syncBuffer is a log sink the daemon's goroutines and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// world is a folder with config.yaml and in/, and a daemon over it.
+type world struct {
+	t      *testing.T
+	dir    string
+	url    string
+	logs   *syncBuffer
+	mon    *monitor.Monitor
+	reload chan struct{}
+	d      *Daemon
+	stop   context.CancelFunc
+	done   chan error
+}
+
+// socksConfig is a config with one job run every second.
+func socksConfig(url, extra string) string {
+	return fmt.Sprintf(`database:
+  url: %q
+daemon:
+  seconds: true
+  retry: {attempts: 20, max_delay: 200ms}
+jobs:
+  - name: socks
+    schedule: "* * * * * *"
+    source: {path: "in/socks-*.csv", settle: 0s}
+    table: socks
+    key: [sku]
+    columns:
+      - {name: sku}
+      - {name: name}
+%s`, url, extra)
+}
+
+func newWorld(t *testing.T, url string) *world {
+	t.Helper()
+	w := &world{t: t, dir: t.TempDir(), url: url, logs: &syncBuffer{}, mon: monitor.New(), reload: make(chan struct{}, 1)}
+	w.writeConfig(socksConfig(url, ""))
+	if err := os.MkdirAll(filepath.Join(w.dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) writeConfig(text string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, "config.yaml"), []byte(text), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// start runs the daemon until the test ends.
+func (w *world) start(o Options) {
+	w.t.Helper()
+	o.ConfigPath = filepath.Join(w.dir, "config.yaml")
+	o.Lookup = func(string) (string, bool) { return "", false }
+	o.Log = slog.New(slog.NewTextHandler(io.MultiWriter(w.logs, w.t.Output()), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.Monitor = w.mon
+	o.Reload = w.reload
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	d, err := New(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.d = d
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stop, w.done = cancel, make(chan error, 1)
+	go func() { w.done <- d.Run(ctx) }()
+	w.t.Cleanup(func() { w.shutdown() })
+}
+
+// shutdown stops the daemon and returns Run's error.
+func (w *world) shutdown() error {
+	if w.stop == nil {
+		return nil
+	}
+	w.stop()
+	w.stop = nil
+	select {
+	case err := <-w.done:
+		return err
+	case <-time.After(30 * time.Second):
+		w.t.Fatal("daemon did not stop within 30s")
+		return nil
+	}
+}
+
+// drop writes a source file, dated in the past so that it is settled.
+func (w *world) drop(name, data string) string {
+	w.t.Helper()
+	path := filepath.Join(w.dir, "in", name)
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		w.t.Fatal(err)
+	}
+	return path
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func (w *world) waitFor(what string, within time.Duration, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("%s: not within %s; logs:\n%s", what, within, w.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// runs reads the ledger through a connection of the test's own.
+func (w *world) runs() []models.Run {
+	w.t.Helper()
+	ctx := context.Background()
+	db, err := models.Open(ctx, w.url, w.dir)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	var runs []models.Run
+	if err := db.Bun.NewRaw("SELECT * FROM sluice_runs ORDER BY id").Scan(ctx, &runs); err != nil && !strings.Contains(err.Error(), "sluice_runs") {
+		w.t.Fatal(err)
+	}
+	return runs
+}
+
+func (w *world) okRuns() int {
+	n := 0
+	for _, r := range w.runs() {
+		if r.Status == models.StatusOK {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDaemonImportsDroppedFile: a file dropped into the folder is imported
+// on the next tick, and the ticks after skip it without recording it.
+func TestDaemonImportsDroppedFile(t *testing.T) {
+	t.Parallel()
+	for _, b := range dbtest.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, b.New(t))
+			w.start(Options{})
+			w.drop("socks-1.csv", "sku,name\nA,x\nB,y\n")
+			w.waitFor("first file imported", 10*time.Second, func() bool { return w.okRuns() == 1 })
+			skipped := func() bool { return strings.Contains(w.logs.String(), "already imported") }
+			w.waitFor("a later tick skips it", 10*time.Second, skipped)
+			w.drop("socks-2.csv", "sku,name\nB,changed\nC,z\n")
+			w.waitFor("second file imported", 10*time.Second, func() bool { return w.okRuns() == 2 })
+			if err := w.shutdown(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			runs := w.runs()
+			if len(runs) != 2 {
+				t.Errorf("ledger has %d runs, want the 2 imports only (skips are not recorded by the daemon): %+v", len(runs), runs)
+			}
+			if r := runs[len(runs)-1]; r.Inserted != 1 || r.Updated != 1 {
+				t.Errorf("second file: %d inserted, %d updated; want 1 and 1", r.Inserted, r.Updated)
+			}
+		})
+	}
+}
+
+// TestDaemonSettle: a file modified within source.settle is left for a
+// later tick, then imported.
+func TestDaemonSettle(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sqlite:///d.db")
+	w.writeConfig(strings.Replace(socksConfig("sqlite:///d.db", ""), "settle: 0s", "settle: 2s", 1))
+	w.start(Options{})
+	path := filepath.Join(w.dir, "in", "socks-1.csv")
+	if err := os.WriteFile(path, []byte("sku,name\nA,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written := time.Now()
+	w.waitFor("the fresh file is noticed and left", 5*time.Second, func() bool {
+		return strings.Contains(w.logs.String(), "file still being written, left for the next run")
+	})
+	w.waitFor("imported once settled", 10*time.Second, func() bool { return w.okRuns() == 1 })
+	if since := time.Since(written); since < 2*time.Second {
+		t.Errorf("imported %s after it was written, before settle (2s)", since)
+	}
+}
+
+// TestDaemonOutageSQLite: while another process holds the SQLite file's
+// write lock longer than the URL's timeout, the run is retried with
+// backoff, and imports once the lock is gone.
+func TestDaemonOutageSQLite(t *testing.T) {
+	t.Parallel()
+	url := "sqlite:///d.db?timeout=0.1"
+	w := newWorld(t, url)
+	ctx := context.Background()
+	holder, err := models.Open(ctx, "sqlite:///d.db", w.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	// The ledger must exist for the lock to be the only obstacle.
+	if err := models.NewLedger(holder).Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := holder.Bun.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	w.drop("socks-1.csv", "sku,name\nA,x\n")
+	w.start(Options{})
+	w.waitFor("a retry logged", 10*time.Second, func() bool {
+		return strings.Contains(w.logs.String(), "database unreachable; retrying")
+	})
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	w.waitFor("imported after the lock went", 15*time.Second, func() bool { return w.okRuns() == 1 })
+}
+
+// TestDaemonOutagePostgres: the server is unreachable for the first
+// attempts (nothing listens on the URL's port), then a proxy to the real
+// server comes up there: the run is retried and imports.
+func TestDaemonOutagePostgres(t *testing.T) {
+	t.Parallel()
+	real := dbtest.Postgres(t)
+	u, err := url.Parse(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A free port, closed again: connections to it are refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().String()
+	ln.Close()
+	target := u.Host
+	u.Host = port
+	w := newWorld(t, u.String())
+	w.drop("socks-1.csv", "sku,name\nA,x\nB,y\n")
+	w.start(Options{RunNow: true})
+	w.waitFor("a retry logged", 10*time.Second, func() bool {
+		return strings.Contains(w.logs.String(), "database unreachable; retrying")
+	})
+	if _, ok := w.mon.Healthy(); ok {
+		t.Error("healthy while the database is down")
+	}
+	proxy(t, port, target)
+	// The test reads the ledger through the proxy too.
+	w.waitFor("imported once the server answered", 20*time.Second, func() bool { return w.okRuns() == 1 })
+}
+
+// proxy forwards connections on addr to target until the test ends.
+func proxy(t *testing.T, addr, target string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go io.Copy(s, c)
+				io.Copy(c, s)
+			}()
+		}
+	}()
+}
+
+// TestDaemonReload: a bad config on SIGHUP is refused and the old one
+// keeps running; a good one replaces it.
+func TestDaemonReload(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sqlite:///d.db")
+	w.start(Options{})
+	w.writeConfig("jobs: [}")
+	w.reload <- struct{}{}
+	w.waitFor("bad config refused", 5*time.Second, func() bool {
+		return strings.Contains(w.logs.String(), "config reload refused; the running config stays")
+	})
+	w.drop("socks-1.csv", "sku,name\nA,x\n")
+	w.waitFor("old config still imports", 10*time.Second, func() bool { return w.okRuns() == 1 })
+
+	// The new config adds a job reading other files.
+	w.writeConfig(socksConfig("sqlite:///d.db", `  - name: stock
+    schedule: "* * * * * *"
+    source: {path: "in/stock-*.csv", settle: 0s}
+    table: stock
+    key: [sku]
+    columns:
+      - {name: sku}
+      - {name: on_hand, type: integer}
+`))
+	w.reload <- struct{}{}
+	w.waitFor("config reloaded", 5*time.Second, func() bool { return strings.Contains(w.logs.String(), "config reloaded") })
+	w.drop("stock-1.csv", "sku,on_hand\nA,3\n")
+	w.waitFor("new job imports", 10*time.Second, func() bool { return w.okRuns() == 2 })
+}
+
+// TestDaemonPanic: a job that panics is recovered, logged and recorded as
+// a failed run; the daemon keeps scheduling.
+func TestDaemonPanic(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sqlite:///d.db")
+	var once sync.Once
+	w.start(Options{beforeRun: func(job string) {
+		once.Do(func() { panic("boom in " + job) })
+	}})
+	w.waitFor("panic recorded", 10*time.Second, func() bool {
+		for _, r := range w.runs() {
+			if r.Status == models.StatusFailed && strings.Contains(r.Error, "panic: boom in socks") {
+				return true
+			}
+		}
+		return false
+	})
+	w.drop("socks-1.csv", "sku,name\nA,x\n")
+	w.waitFor("later ticks still import", 10*time.Second, func() bool { return w.okRuns() == 1 })
+}
+
+// TestDaemonHealthAndMetrics scrapes /healthz and /metrics over HTTP.
+func TestDaemonHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sqlite:///d.db")
+	srv := httptest.NewServer(w.mon.Handler())
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		t.Helper()
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"status": "unhealthy"`) {
+		t.Errorf("before start: /healthz %d %s; want 503 unhealthy", code, body)
+	}
+	w.drop("socks-1.csv", "sku,name\nA,x\nB,y\nC,bad,extra\n")
+	w.start(Options{})
+	w.waitFor("imported", 10*time.Second, func() bool { return w.okRuns() == 1 })
+	w.waitFor("healthy", 5*time.Second, func() bool { code, _ := get("/healthz"); return code == http.StatusOK })
+	_, body := get("/healthz")
+	for _, want := range []string{`"status": "ok"`, `"scheduler_running": true`, `"ok": true`, `"socks": {`, `"next_run": "`, `"last_status": "ok"`, `"last_success": "`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/healthz lacks %s:\n%s", want, body)
+		}
+	}
+	_, metrics := get("/metrics")
+	for _, want := range []string{
+		`sluice_runs_total{job="socks",status="ok"} 1`,
+		`sluice_rows_total{job="socks",outcome="inserted"} 2`,
+		`sluice_rows_total{job="socks",outcome="rejected"} 1`,
+		`sluice_import_duration_seconds_count{job="socks"} 1`,
+		`sluice_last_success_timestamp_seconds{job="socks"} `,
+		`sluice_next_run_timestamp_seconds{job="socks"} `,
+		`sluice_database_up 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if err := w.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get("/healthz"); code != http.StatusServiceUnavailable {
+		t.Errorf("after stop: /healthz %d, want 503", code)
+	}
+}

@@ -1,0 +1,242 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/models"
+)
+
+// generation is one loaded config with its scheduler and database. A
+// reload makes a new one; the old one's running imports finish on its own
+// database, which is closed after them.
+type generation struct {
+	d         *Daemon
+	cfg       *importer.Config
+	cron      *cron.Cron
+	schedules map[string]cron.Schedule // by job name, for next-run times
+
+	dbMu sync.Mutex
+	db   *models.DB
+
+	// Guarded by d.mu.
+	active  int
+	retired bool
+}
+
+func (d *Daemon) newGeneration(cfg *importer.Config) (*generation, error) {
+	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}}
+	parser := cfg.ScheduleParser()
+	g.cron = cron.New(cron.WithParser(parser), cron.WithLogger(cronLogger{d.log}))
+	for _, j := range cfg.Jobs {
+		if j.Schedule == "" {
+			continue
+		}
+		s, err := parser.Parse(j.Schedule)
+		if err != nil { // validated already; kept for safety
+			return nil, fmt.Errorf("job %s: schedule %q: %w", j.Name, j.Schedule, err)
+		}
+		g.schedules[j.Name] = s
+		g.cron.Schedule(s, cron.FuncJob(func() { g.run(j) }))
+	}
+	return g, nil
+}
+
+// start starts the scheduler and says what it will do.
+func (g *generation) start() {
+	g.cron.Start()
+	names := make([]string, 0, len(g.cfg.Jobs))
+	for _, j := range g.cfg.Jobs {
+		names = append(names, j.Name)
+		if s, ok := g.schedules[j.Name]; ok {
+			g.d.log.Info("job scheduled", "job", j.Name, "schedule", j.Schedule, "next_run", s.Next(time.Now()).Format(time.RFC3339))
+		} else {
+			g.d.log.Info("job has no schedule; the daemon runs it only with --run-now", "job", j.Name)
+		}
+	}
+	g.d.mon.SetJobs(names)
+	g.publishNext()
+}
+
+// runAll starts every job once, now.
+func (g *generation) runAll() {
+	for _, j := range g.cfg.Jobs {
+		go g.run(j)
+	}
+}
+
+func (g *generation) summary() string {
+	return fmt.Sprintf("%d job(s) from %s", len(g.cfg.Jobs), g.cfg.Path)
+}
+
+// publishNext tells the monitor when each job runs next.
+func (g *generation) publishNext() {
+	now := time.Now()
+	for name, s := range g.schedules {
+		g.d.mon.SetNext(name, s.Next(now))
+	}
+}
+
+// retire stops scheduling; the database closes when the last run ends.
+func (g *generation) retire() {
+	g.cron.Stop()
+	g.d.mu.Lock()
+	g.retired = true
+	idle := g.active == 0
+	g.d.mu.Unlock()
+	if idle {
+		g.closeDB()
+	}
+}
+
+func (g *generation) closeDB() {
+	g.dbMu.Lock()
+	defer g.dbMu.Unlock()
+	if g.db != nil {
+		g.db.Close()
+		g.db = nil
+	}
+}
+
+// database opens the database on first use and pings it, so a daemon
+// started while the database is down comes up and waits for it.
+func (g *generation) database(ctx context.Context) (*models.DB, error) {
+	g.dbMu.Lock()
+	defer g.dbMu.Unlock()
+	if g.db == nil {
+		db, err := models.Open(ctx, g.cfg.Database.URL, g.cfg.Dir())
+		if err != nil {
+			return nil, err
+		}
+		g.db = db
+	}
+	if err := g.db.Ping(ctx); err != nil {
+		return nil, models.Diagnose(g.db.Target, err)
+	}
+	return g.db, nil
+}
+
+// run is one scheduled run of job j: skipped while the job's previous run
+// is still going, retried while the database is unreachable, and never
+// allowed to take the daemon down.
+func (g *generation) run(j *importer.Job) {
+	d := g.d
+	log := d.log.With("job", j.Name)
+	if !d.begin(g, j.Name, log) {
+		return
+	}
+	defer d.end(g, j.Name)
+	defer g.publishNext()
+	var err error
+	defer func() {
+		if v := recover(); v != nil {
+			err = errPanic{v}
+			log.Error("job panicked; the daemon goes on", "panic", v, "stack", string(debug.Stack()))
+			g.recordPanic(j, err)
+			d.mon.JobFailed(j.Name)
+		}
+		d.mon.JobDone(j.Name, time.Now(), err)
+	}()
+	if d.o.beforeRun != nil {
+		d.o.beforeRun(j.Name)
+	}
+	err = g.runRetrying(j, log)
+}
+
+// runRetrying runs the job, retrying with exponential backoff and jitter
+// while the database cannot be reached.
+func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
+	d := g.d
+	retry := g.cfg.Daemon.Retry
+	for attempt := 1; ; attempt++ {
+		err := g.runOnce(j)
+		switch {
+		case err == nil:
+			return nil
+		case !models.Unreachable(err) || d.runCtx.Err() != nil:
+			log.Error("run failed", "err", err)
+			return err
+		case attempt >= retry.Attempts:
+			log.Error("run failed: database unreachable after every attempt; the next tick tries again", "attempts", attempt, "err", err)
+			d.mon.JobFailed(j.Name)
+			return err
+		}
+		delay := backoff(attempt, retry.MaxDelay)
+		log.Warn("database unreachable; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
+		select {
+		case <-time.After(delay):
+		case <-d.stopping:
+			log.Warn("stopping: no more retries", "err", err)
+			return err
+		}
+	}
+}
+
+// runOnce imports the job's files once. A file that failed because the
+// database went away makes the whole run fail as unreachable, so it is
+// retried; files already done are skipped then by the ledger.
+func (g *generation) runOnce(j *importer.Job) error {
+	d := g.d
+	ctx := d.runCtx
+	db, err := g.database(ctx)
+	if err != nil {
+		return err
+	}
+	im, err := importer.New(ctx, db, d.log)
+	if err != nil {
+		return models.Diagnose(db.Target, err)
+	}
+	im.LockTimeout = d.o.LockTimeout
+	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Source.SettleTime(), QuietSkips: true})
+	var failed []string
+	var unreachable error
+	for _, r := range results {
+		d.mon.FileDone(r)
+		if r.Err == nil {
+			continue
+		}
+		failed = append(failed, r.Path)
+		if models.Unreachable(r.Err) && unreachable == nil {
+			unreachable = r.Err
+		}
+	}
+	switch {
+	case err != nil:
+		return err
+	case unreachable != nil:
+		return unreachable
+	case len(failed) > 0:
+		return fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// recordPanic puts the panic in the ledger, where an operator looks for
+// failed runs.
+func (g *generation) recordPanic(j *importer.Job, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, derr := g.database(ctx)
+	if derr != nil {
+		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", derr)
+		return
+	}
+	now := time.Now().UTC()
+	run := &models.Run{Job: j.Name, Path: j.Source.Path, StartedAt: now, FinishedAt: now, Status: models.StatusFailed, Error: err.Error()}
+	ledger := models.NewLedger(db)
+	lerr := ledger.Ensure(ctx) // the panic may have come before anything made it
+	if lerr == nil {
+		lerr = ledger.Record(ctx, db.Bun, run)
+	}
+	if lerr != nil {
+		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", lerr)
+	}
+}
