@@ -185,6 +185,9 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if err != nil {
 		return err
 	}
+	// On any early return, before the rollback: a bulk statement still
+	// being fed holds the connection.
+	defer load.Abort()
 	var keys *keyFilter
 	if load.NeedsKeyScan() {
 		scanStart := time.Now()

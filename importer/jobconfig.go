@@ -173,7 +173,7 @@ func (j *Job) validate(dir string, parser cron.Parser, fail func(field, format s
 		return fail("name", "%q is not a valid job name (letters, digits, _ . -)", j.Name)
 	}
 	if j.Schedule != "" {
-		if _, err := parser.Parse(j.Schedule); err != nil {
+		if err := checkSchedule(parser, j.Schedule); err != nil {
 			return fail("schedule", "bad cron spec %q: %v", j.Schedule, err)
 		}
 	}
@@ -307,4 +307,22 @@ func (j *Job) validateRejects(dir string, fail func(field, format string, args .
 		r.Dir = filepath.Join(dir, r.Dir)
 	}
 	return nil
+}
+
+// checkSchedule parses a schedule. robfig/cron v3.0.1 panics on a time
+// zone prefix with nothing after it ("CRON_TZ=UTC"), so that is refused
+// first, and any other panic becomes an error.
+func checkSchedule(parser cron.Parser, spec string) (err error) {
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		if _, rest, _ := strings.Cut(spec, " "); strings.TrimSpace(rest) == "" {
+			return fmt.Errorf("a time zone with no schedule after it")
+		}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%v", v)
+		}
+	}()
+	_, err = parser.Parse(spec)
+	return err
 }

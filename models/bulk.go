@@ -112,6 +112,12 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 
 func (w *multiRowWriter) Affected() int64 { return w.affected }
 
+// Abort closes the prepared statement.
+func (w *multiRowWriter) Abort() { _ = w.Close() }
+
+// Flush does nothing: every Write's statements have completed.
+func (w *multiRowWriter) Flush() error { return nil }
+
 func (w *multiRowWriter) Close() error {
 	if w.stmt != nil {
 		return w.stmt.Close()

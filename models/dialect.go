@@ -100,11 +100,17 @@ const (
 // by Dialect.Encode, in dataset column order.
 type BulkWriter interface {
 	Write(ctx context.Context, rows []Row) error
+	// Flush ends any statement still being fed, so the transaction's
+	// connection is free for another statement.
+	Flush() error
 	// Affected is how many rows the database reports inserted or
 	// updated so far (see Dialect.Updated); an equal row left alone is
 	// not counted.
 	Affected() int64
 	Close() error
+	// Abort gives up: a statement being fed fails, nothing is merged, and
+	// the connection is free for the rollback. Safe after Close.
+	Abort()
 }
 
 // Row is one converted CSV record: its source line and its values in

@@ -64,6 +64,12 @@ func (l *Load) allDirect() bool { return l.before == 0 && l.db.Dialect.UpsertsRe
 
 // Write writes rows whose keys occur once in the file.
 func (l *Load) Write(ctx context.Context, rows []Row) error {
+	if l.staged != nil {
+		// One statement at a time on the connection.
+		if err := l.staged.Flush(); err != nil {
+			return err
+		}
+	}
 	l.written += int64(len(rows))
 	return l.direct.Write(ctx, rows)
 }
@@ -72,6 +78,9 @@ func (l *Load) Write(ctx context.Context, rows []Row) error {
 func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 	if l.allDirect() {
 		return l.Write(ctx, rows)
+	}
+	if err := l.direct.Flush(); err != nil {
+		return err
 	}
 	if l.staged == nil {
 		if err := l.db.Dialect.CreateStage(ctx, l.tx, l.stage, l.ds); err != nil {
@@ -87,9 +96,26 @@ func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 	return l.staged.Write(ctx, rows)
 }
 
+// Abort gives the load up (the caller rolls back): it ends any statement
+// still being fed, which would otherwise hold the connection. It is safe
+// after Finish.
+func (l *Load) Abort() {
+	l.direct.Abort()
+	if l.staged != nil {
+		l.staged.Abort()
+	}
+}
+
 // Finish merges what was staged and returns the counts.
 func (l *Load) Finish(ctx context.Context) (Counts, error) {
 	var c Counts
+	// Both statements end before either merges: one at a time on the
+	// connection.
+	if l.staged != nil {
+		if err := l.staged.Flush(); err != nil {
+			return c, err
+		}
+	}
 	if err := l.direct.Close(); err != nil {
 		return c, err
 	}

@@ -1,22 +1,20 @@
 package models
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
 
 // loadDataWriter appends rows with LOAD DATA LOCAL INFILE, one statement
-// per batch, streamed from memory through go-sql-driver's reader
-// handlers. As on PostgreSQL, rows for a table that may hold their key
-// already go to a temporary table, merged with one INSERT … ON DUPLICATE
-// KEY UPDATE when the writer closes.
+// streamed for as long as rows come (see stream), through go-sql-driver's
+// reader handlers. As on PostgreSQL, rows for a table that may hold their
+// key already go to a temporary table, merged with one INSERT … ON
+// DUPLICATE KEY UPDATE when the writer closes.
 type loadDataWriter struct {
 	ctx    context.Context
 	tx     *Tx
@@ -26,7 +24,9 @@ type loadDataWriter struct {
 	types  []Type
 	load   string // the LOAD DATA statement
 	reader string // the handler's name
-	buf    bytes.Buffer
+	pipe   io.Reader
+	buf    []byte
+	stream *stream
 	loaded int64
 	merged int64
 }
@@ -50,8 +50,9 @@ func newLoadDataWriter(ctx context.Context, tx *Tx, t BulkTarget) (*loadDataWrit
 			strings.Join(quoteAll(t.Dataset.ColumnNames()), ", "), quoteIdent(w.into), onDuplicateKey(t.Dataset, t.Conflict == ConflictUpdate))
 	}
 	// A name only this writer uses: handlers are registered driver-wide.
+	// The handler runs on the stream's goroutine, after w.pipe is set.
 	w.reader = fmt.Sprintf("sluice-%p", w)
-	mysql.RegisterReaderHandler(w.reader, func() io.Reader { return bytes.NewReader(w.buf.Bytes()) })
+	mysql.RegisterReaderHandler(w.reader, func() io.Reader { return w.pipe })
 	w.load = fmt.Sprintf(`LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`,
 		w.reader, quoteIdent(w.into), strings.Join(cols, ", "))
 	return w, nil
@@ -61,42 +62,63 @@ func (w *loadDataWriter) Write(ctx context.Context, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	w.buf.Reset()
-	var b []byte
+	w.buf = w.buf[:0]
 	for _, r := range rows {
-		b = b[:0]
-		vals := r.Values
 		if w.target.Line {
-			b = strconv.AppendInt(b, r.Line, 10)
-			b = append(b, '\t')
+			w.buf = strconv.AppendInt(w.buf, r.Line, 10)
+			w.buf = append(w.buf, '\t')
 		}
-		for i, v := range vals {
+		for i, v := range r.Values {
 			if i > 0 {
-				b = append(b, '\t')
+				w.buf = append(w.buf, '\t')
 			}
-			b = appendLoadValue(b, w.types[len(w.types)-len(vals)+i], v)
+			w.buf = appendTextValue(w.buf, w.types[len(w.types)-len(r.Values)+i], v, "")
 		}
-		b = append(b, '\n')
-		w.buf.Write(b)
+		w.buf = append(w.buf, '\n')
 	}
-	// LOAD DATA cannot be prepared; database/sql's own transaction keeps
-	// Bun from reading the statement's backslashes.
-	res, err := w.tx.Tx.Tx.ExecContext(ctx, w.load)
-	if err == nil {
-		err = w.warnings(ctx)
+	if w.stream == nil {
+		w.stream = startStream(func(r io.Reader) (int64, error) {
+			w.pipe = r
+			// LOAD DATA cannot be prepared; database/sql's own transaction
+			// keeps Bun from reading the statement's backslashes.
+			res, err := w.tx.Tx.Tx.ExecContext(ctx, w.load)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		})
 	}
-	if cerr := ctx.Err(); err != nil && cerr != nil {
-		err = cerr // the connection was closed because of it
+	if err := w.stream.write(w.buf, rows[0].Line, rows[len(rows)-1].Line); err != nil {
+		return w.fail(ctx, err)
 	}
-	if err != nil {
-		return fmt.Errorf("load data into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[len(rows)-1].Line, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	w.loaded += n
 	return nil
+}
+
+// Flush ends the LOAD DATA under way and fails on any warning it left.
+func (w *loadDataWriter) Flush() error {
+	if w.stream == nil {
+		return nil
+	}
+	r := w.stream.end()
+	err := r.err
+	if err == nil {
+		err = w.warnings(w.ctx)
+	}
+	if err != nil {
+		return w.fail(w.ctx, err)
+	}
+	w.loaded += r.rows
+	w.stream = nil
+	return nil
+}
+
+// fail names the lines of a failed load, and the cancellation that made
+// it fail if there was one.
+func (w *loadDataWriter) fail(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		err = cerr
+	}
+	return fmt.Errorf("load data into %s (%s): %w", w.target.Table, w.stream.lines(), err)
 }
 
 // warnings fails the load if MySQL warned: with LOCAL, it turns errors a
@@ -115,45 +137,12 @@ func (w *loadDataWriter) warnings(ctx context.Context) error {
 	return fmt.Errorf("%d warning(s), the first: %s %d: %s", n, level, code, message)
 }
 
-// appendLoadValue writes v as LOAD DATA reads it with ESCAPED BY '\\'.
-func appendLoadValue(b []byte, t Type, v any) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(b, `\N`...)
-	case string:
-		for i := 0; i < len(x); i++ {
-			switch c := x[i]; c {
-			case '\\':
-				b = append(b, `\\`...)
-			case '\t':
-				b = append(b, `\t`...)
-			case '\n':
-				b = append(b, `\n`...)
-			case '\r':
-				b = append(b, `\r`...)
-			case 0:
-				b = append(b, `\0`...)
-			default:
-				b = append(b, c)
-			}
-		}
-		return b
-	case int64:
-		return strconv.AppendInt(b, x, 10)
-	case float64:
-		return strconv.AppendFloat(b, x, 'g', -1, 64)
-	case bool:
-		if x {
-			return append(b, '1')
-		}
-		return append(b, '0')
-	case time.Time:
-		if t == Date {
-			return x.AppendFormat(b, time.DateOnly)
-		}
-		return x.UTC().AppendFormat(b, "2006-01-02 15:04:05.000000")
+// Abort fails the statement under way, if any.
+func (w *loadDataWriter) Abort() {
+	if w.stream != nil {
+		w.stream.abort()
 	}
-	return fmt.Append(b, v)
+	mysql.DeregisterReaderHandler(w.reader)
 }
 
 func (w *loadDataWriter) Affected() int64 {
@@ -164,8 +153,12 @@ func (w *loadDataWriter) Affected() int64 {
 }
 
 func (w *loadDataWriter) Close() error {
+	err := w.Flush()
 	mysql.DeregisterReaderHandler(w.reader)
-	w.buf = bytes.Buffer{}
+	if err != nil {
+		return err
+	}
+	w.buf = nil
 	if w.merge == "" || w.loaded == 0 {
 		return nil
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
-func TestAppendLoadValue(t *testing.T) {
+func TestAppendTextValue(t *testing.T) {
 	t.Parallel()
 	ts := time.Date(2026, 9, 30, 18, 0, 0, 123456000, time.FixedZone("CEST", 2*3600))
 	tests := []struct {
@@ -33,9 +33,12 @@ func TestAppendLoadValue(t *testing.T) {
 		{Date, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), "2026-09-01"},
 		{Timestamp, ts, "2026-09-30 16:00:00.123456"},
 	}
+	if got := string(appendTextValue(nil, Timestamp, ts, "+00")); got != "2026-09-30 16:00:00.123456+00" {
+		t.Errorf("appendTextValue(timestamp, zone +00) = %q", got)
+	}
 	for _, tt := range tests {
-		if got := string(appendLoadValue(nil, tt.typ, tt.v)); got != tt.want {
-			t.Errorf("appendLoadValue(%s, %#v) = %q, want %q", tt.typ, tt.v, got, tt.want)
+		if got := string(appendTextValue(nil, tt.typ, tt.v, "")); got != tt.want {
+			t.Errorf("appendTextValue(%s, %#v) = %q, want %q", tt.typ, tt.v, got, tt.want)
 		}
 	}
 }

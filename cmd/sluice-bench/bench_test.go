@@ -378,7 +378,7 @@ func TestReport(t *testing.T) {
 		stepSluiceNext: {{2.5, 2048, nil}, {2.1, 2048, nil}, {2.2, 2048, nil}},
 		stepRefNext:    {{5, 1024, nil}, {0, 0, skipped}, {0, 0, skipped}},
 	}
-	b := newBench(config{opts: o, runs: 3}, discard)
+	b := newBench(config{opts: o, runs: 3}, discard, nil)
 	for r := range 3 {
 		b.startRun(r + 1)
 		for _, s := range b.steps {

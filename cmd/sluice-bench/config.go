@@ -9,23 +9,52 @@ import (
 )
 
 // column is one column of the socks job in config.yaml: its name in the
-// table, its header in the CSV and its entry in YAML.
+// table, its header in the CSV, its type as config.yaml spells it ("" is
+// text) and the rest of its YAML entry.
 type column struct {
-	name, csv, yaml string
+	name, csv, typ string
+	required       bool
+	extra          string // further YAML keys, e.g. "precision: 10, scale: 2"
 }
 
 // socksColumns must stay identical to the socks job in config.yaml, so the
 // benchmark measures what users run.
 var socksColumns = []column{
-	{"sku", "sku", "{name: sku, type: text}"},
-	{"name", "name", "{name: name, type: text, required: true}"},
-	{"style", "style", "{name: style, type: text}"},
-	{"size", "size", "{name: size, type: text}"},
-	{"colour", "Color", "{name: colour, csv: Color}"},
-	{"price", "price", "{name: price, type: decimal, precision: 10, scale: 2}"},
-	{"quantity", "quantity", "{name: quantity, type: integer}"},
-	{"in_stock", "in_stock", "{name: in_stock, type: boolean}"},
-	{"updated_on", "updated_on", `{name: updated_on, type: date, format: "2006-01-02"}`},
+	{name: "sku", csv: "sku", typ: "text"},
+	{name: "name", csv: "name", typ: "text", required: true},
+	{name: "style", csv: "style", typ: "text"},
+	{name: "size", csv: "size", typ: "text"},
+	{name: "colour", csv: "Color"},
+	{name: "price", csv: "price", typ: "decimal", extra: "precision: 10, scale: 2"},
+	{name: "quantity", csv: "quantity", typ: "integer"},
+	{name: "in_stock", csv: "in_stock", typ: "boolean"},
+	{name: "updated_on", csv: "updated_on", typ: "date", extra: `format: "2006-01-02"`},
+}
+
+// yaml is the column's entry in the job's columns list.
+func (c column) yaml() string {
+	parts := []string{"name: " + c.name}
+	if c.csv != c.name {
+		parts = append(parts, "csv: "+c.csv)
+	}
+	if c.typ != "" {
+		parts = append(parts, "type: "+c.typ)
+	}
+	if c.required {
+		parts = append(parts, "required: true")
+	}
+	if c.extra != "" {
+		parts = append(parts, c.extra)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// emptyIsNull reports whether c is text that sluice stores as NULL when its
+// cell is empty (rather than rejecting the row): neither key nor required.
+// An empty cell of any other type is NULL too, but sockgen writes empty
+// cells only in text columns, so the references convert only those.
+func (c column) emptyIsNull() bool {
+	return (c.typ == "" || c.typ == "text") && !c.required && c.name != socksKey
 }
 
 // socksKey is the natural key of the socks job.
@@ -58,7 +87,7 @@ jobs:
     columns:
 `, dir, strconv.Quote("sqlite:///"+filepath.Join(dir, sluiceDB)), strconv.Quote(filepath.Join(dir, baseCSV)), socksKey)
 	for _, c := range socksColumns {
-		fmt.Fprintf(&b, "      - %s\n", c.yaml)
+		fmt.Fprintf(&b, "      - %s\n", c.yaml())
 	}
 	fmt.Fprintf(&b, "    rejects: {max: \"1%%\", dir: %s}\n", strconv.Quote(filepath.Join(dir, rejectsDir)))
 	return b.String()

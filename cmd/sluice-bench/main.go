@@ -1,10 +1,13 @@
 // Command sluice-bench is the reproducible benchmark behind BENCHMARKS.md: it
 // generates a base and a next-month socks dump, imports both with sluice and
-// loads the same files into the same schema with the sqlite3 CLI as the
-// reference, then prints a markdown table. The whole sequence runs -runs
-// times, interleaved, and the table shows each step's median.
+// loads the same files into the same schema with the database's own CLI as
+// the reference (sqlite3, psql or mariadb), then prints a markdown table.
+// The whole sequence runs -runs times, interleaved, and the table shows
+// each step's median.
 //
 //	go run ./cmd/sluice-bench -rows 1000000 -change 10 -new 5 -runs 3 -out /tmp/sluice-bench
+//	go run ./cmd/sluice-bench -db postgres -url postgres://postgres@127.0.0.1:5432/test
+//	go run ./cmd/sluice-bench -db mysql -url mysql://root@127.0.0.1:3306/test
 package main
 
 import (
@@ -30,6 +33,16 @@ type config struct {
 	tags    string
 	sqlite3 string
 	runs    int // times the whole sequence runs, at least 1
+
+	// A server target: db is "postgres" or "mysql" ("sqlite" otherwise),
+	// url the admin URL of the server and client its CLI.
+	db, url, client string
+}
+
+// defaultURLs are the admin URLs of the local servers, by -db.
+var defaultURLs = map[string]string{
+	"postgres": "postgres://postgres@127.0.0.1:5432/test",
+	"mysql":    "mysql://root@127.0.0.1:3306/test",
 }
 
 func main() {
@@ -62,6 +75,9 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.tags, "tags", "", "build tags for sluice, e.g. cgosqlite")
 	fs.StringVar(&c.sqlite3, "sqlite3", "sqlite3", "sqlite3 CLI for the reference steps")
 	fs.IntVar(&c.runs, "runs", 3, "run the whole sequence this many times, interleaved, and report each step's median")
+	fs.StringVar(&c.db, "db", "sqlite", "target database: sqlite, postgres or mysql (MariaDB)")
+	fs.StringVar(&c.url, "url", "", "admin URL of the server for -db postgres or mysql; each run creates and drops its own databases there\n(default "+defaultURLs["postgres"]+" resp. "+defaultURLs["mysql"]+")")
+	fs.StringVar(&c.client, "client", "", "CLI for the reference steps on a server (default psql resp. mariadb)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -70,6 +86,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.runs < 1 {
 		return c, fmt.Errorf("-runs %d: must be at least 1", c.runs)
+	}
+	if err := c.checkTarget(); err != nil {
+		return c, err
 	}
 	var err error
 	if c.out, err = filepath.Abs(c.out); err != nil {
@@ -88,6 +107,28 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
+// checkTarget validates -db, -url and -client and fills in their defaults.
+func (c *config) checkTarget() error {
+	switch c.db {
+	case "sqlite":
+		if c.url != "" || c.client != "" {
+			return errors.New("-url and -client are for -db postgres or mysql; the SQLite target uses files in -out and -sqlite3")
+		}
+		return nil
+	case "postgres", "mysql":
+	default:
+		return fmt.Errorf("-db %q: want sqlite, postgres or mysql", c.db)
+	}
+	if c.url == "" {
+		c.url = defaultURLs[c.db]
+	}
+	if c.client == "" {
+		c.client = map[string]string{"postgres": "psql", "mysql": "mariadb"}[c.db]
+	}
+	_, err := newServer(c.db, c.url, c.client)
+	return err
+}
+
 // run performs the whole benchmark. A failing sluice step is reported in the
 // table rather than ending the run, so the reference numbers are still
 // useful; run returns an error afterwards if any step failed in any run. The
@@ -95,6 +136,21 @@ func parseFlags(args []string) (config, error) {
 func run(ctx context.Context, log *slog.Logger, cfg config, stdout io.Writer) error {
 	if cfg.runs < 1 {
 		return fmt.Errorf("runs = %d, want at least 1", cfg.runs)
+	}
+	var srv server
+	if cfg.db != "" && cfg.db != "sqlite" {
+		var err error
+		if srv, err = newServer(cfg.db, cfg.url, cfg.client); err != nil {
+			return err
+		}
+	}
+	b := newBench(cfg, log, srv)
+	var info serverInfo
+	if srv != nil {
+		var err error
+		if info, err = b.preflight(ctx); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
@@ -105,10 +161,9 @@ func run(ctx context.Context, log *slog.Logger, cfg config, stdout io.Writer) er
 	if err := writeBenchConfig(cfg.out); err != nil {
 		return err
 	}
-	b := newBench(cfg, log)
 	b.measure(ctx)
 	results := summarize(b.runs)
-	env := environment(ctx, cfg)
+	env := environment(ctx, cfg, srv, info)
 	if err := printReport(stdout, env, cfg.opts, cfg.runs, results, b.schema); err != nil {
 		return err
 	}

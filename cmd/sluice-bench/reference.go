@@ -95,7 +95,7 @@ func (b *bench) runSQLite(ctx context.Context, s *step, logName, db, table, scri
 		s.err = prepErr
 		return
 	}
-	b.timeStep(ctx, s, logName, strings.NewReader(script), b.cfg.sqlite3, "-bail", b.path(db))
+	b.timeStep(ctx, s, logName, strings.NewReader(script), nil, b.cfg.sqlite3, "-bail", b.path(db))
 	if s.err == nil {
 		s.err = b.checkCount(ctx, b.path(db), table, s.rows)
 	}

@@ -18,15 +18,24 @@ import (
 // env describes the machine and tools, so a pasted table says what it
 // measured.
 type env struct {
-	goVersion, platform, cpu, sqlite, sluiceBuild, schema string
+	goVersion, platform, cpu, sqlite, sluiceBuild string
+	// On a server target, which server, where, its client and the
+	// reference's method; all empty on SQLite.
+	product, database, client, reference string
+	tool                                 string // the reference's program; "" is sqlite3
 }
 
-func environment(ctx context.Context, cfg config) env {
+func environment(ctx context.Context, cfg config, srv server, info serverInfo) env {
 	e := env{
 		goVersion: runtime.Version(),
 		platform:  runtime.GOOS + "/" + runtime.GOARCH,
 		cpu:       fmt.Sprintf("%d CPUs", runtime.NumCPU()),
 		sqlite:    "unknown",
+	}
+	if srv != nil {
+		e.product = srv.product()
+		e.database = fmt.Sprintf("%s %s at %s, a fresh database for each side of each run", srv.product(), info.version, srv.admin().Host)
+		e.client, e.reference, e.tool = info.client, srv.reference(), srv.names().tool
 	}
 	if m := cpuModel(); m != "" {
 		e.cpu += ", " + m
@@ -141,10 +150,20 @@ func countFailed(results []*result) int {
 // many times every step ran.
 func printReport(w io.Writer, e env, o sockgen.Options, runs int, results []*result, schema string) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "### sluice-bench: %s rows, %g%% changed, %g%% new (seed %d), %s\n\n",
-		group(int64(o.Rows)), o.ChangePct, o.NewPct, o.Seed, plural(runs, "run"))
+	on := ""
+	if e.product != "" {
+		on = " on " + e.product
+	}
+	fmt.Fprintf(bw, "### sluice-bench%s: %s rows, %g%% changed, %g%% new (seed %d), %s\n\n",
+		on, group(int64(o.Rows)), o.ChangePct, o.NewPct, o.Seed, plural(runs, "run"))
 	fmt.Fprintf(bw, "- go: %s, %s, %s\n", e.goVersion, e.platform, e.cpu)
-	fmt.Fprintf(bw, "- sqlite3: %s\n", e.sqlite)
+	if e.database != "" {
+		fmt.Fprintf(bw, "- database: %s\n", e.database)
+		fmt.Fprintf(bw, "- client: %s\n", e.client)
+		fmt.Fprintf(bw, "- reference: %s\n", e.reference)
+	} else {
+		fmt.Fprintf(bw, "- sqlite3: %s\n", e.sqlite)
+	}
 	fmt.Fprintf(bw, "- sluice: %s\n", e.sluiceBuild)
 	fmt.Fprintf(bw, "- reference schema: %s\n\n", schema)
 	fmt.Fprintln(bw, "| step | rows | seconds | range s | rows/s | peak RSS MiB | vs reference |")
@@ -163,7 +182,14 @@ func printReport(w io.Writer, e env, o sockgen.Options, runs int, results []*res
 			r.name, group(int64(r.rows)), secs, slices.Min(r.secs), slices.Max(r.secs), rate, float64(r.rssKiB)/1024, comparison(r))
 	}
 	fmt.Fprintf(bw, "\nseconds = median of the %s, run interleaved, each on fresh databases; range s = fastest–slowest run; peak RSS = the highest of the runs.\n", plural(runs, "run"))
-	fmt.Fprintln(bw, "vs reference = median seconds of the sqlite3 reference for the same file / median sluice seconds: above 1 means sluice is faster.")
+	tool := e.tool
+	if tool == "" {
+		tool = sqliteNames.tool
+	}
+	fmt.Fprintf(bw, "vs reference = median seconds of the %s reference for the same file / median sluice seconds: above 1 means sluice is faster.\n", tool)
+	if e.database != "" {
+		fmt.Fprintf(bw, "Peak RSS of a %s step is the client's; the server's memory is not measured.\n", tool)
+	}
 	var failed []*result
 	for _, r := range results {
 		if r.failed() {

@@ -31,8 +31,13 @@ type step struct {
 // next. Interleaving the runs spreads slow phases of the machine over every
 // step instead of one.
 type bench struct {
-	cfg config
-	log *slog.Logger
+	cfg   config
+	log   *slog.Logger
+	srv   server    // nil for SQLite
+	names stepNames // of the reference steps
+	dbTag string    // server databases' names: see dbName
+
+	settleFailed bool // settleSQL failed once; not tried again
 
 	// Decided once, before or in the first run, and kept for the others.
 	bin, schemaDDL string
@@ -47,10 +52,18 @@ type bench struct {
 	// next month.
 	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
 	steps                                            []*step
+	// On a server, the summary of sluice's table after each month of the
+	// current run, for the reference to match; nil if that step failed.
+	sluiceSums [2][]string
 }
 
-func newBench(cfg config, log *slog.Logger) *bench {
-	return &bench{cfg: cfg, log: log}
+// newBench prepares the runs on srv, or on SQLite files when srv is nil.
+func newBench(cfg config, log *slog.Logger, srv server) *bench {
+	b := &bench{cfg: cfg, log: log, srv: srv, names: sqliteNames}
+	if srv != nil {
+		b.names, b.dbTag = srv.names(), newDBTag()
+	}
+	return b
 }
 
 // measure performs every run. Failures are recorded on the steps, not
@@ -64,8 +77,13 @@ func (b *bench) measure(ctx context.Context) {
 			}
 		} else {
 			b.log.Info("run", "run", r, "of", b.cfg.runs)
-			b.sluiceSteps(ctx)
-			b.referenceSteps(ctx)
+			if b.srv != nil {
+				b.serverSluiceSteps(ctx)
+				b.serverReferenceSteps(ctx)
+			} else {
+				b.sluiceSteps(ctx)
+				b.referenceSteps(ctx)
+			}
 		}
 		b.runs = append(b.runs, b.steps)
 	}
@@ -75,9 +93,10 @@ func (b *bench) measure(ctx context.Context) {
 func (b *bench) startRun(r int) {
 	o := b.cfg.opts
 	b.run = r
-	b.refBase = &step{name: "sqlite3 staging import base.csv (reference)", rows: o.RowsIn(0), note: "reference"}
-	b.refRaw = &step{name: "sqlite3 raw .import (no index, no types)", rows: o.RowsIn(0), note: "lower bound"}
-	b.refNext = &step{name: "sqlite3 staging upsert next.csv (reference)", rows: o.RowsIn(1), note: "reference"}
+	b.sluiceSums = [2][]string{}
+	b.refBase = &step{name: b.names.base, rows: o.RowsIn(0), note: "reference"}
+	b.refRaw = &step{name: b.names.raw, rows: o.RowsIn(0), note: "lower bound"}
+	b.refNext = &step{name: b.names.next, rows: o.RowsIn(1), note: "reference"}
 	b.sluiceBase = &step{name: "sluice import base.csv", rows: o.RowsIn(0), ref: b.refBase}
 	b.sluiceNext = &step{name: "sluice import next.csv", rows: o.RowsIn(1), ref: b.refNext}
 	b.steps = []*step{b.sluiceBase, b.refBase, b.refRaw, b.sluiceNext, b.refNext}
@@ -88,6 +107,22 @@ func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name)
 // sluiceSteps imports base.csv into a fresh database and then next.csv on
 // top of it. Failures are recorded on the steps, not returned.
 func (b *bench) sluiceSteps(ctx context.Context) {
+	if !b.haveBinary(ctx) {
+		return
+	}
+	if err := removeDB(b.path(sluiceDB)); err != nil {
+		b.sluiceBase.err = err
+	} else if err := b.removeRejects(); err != nil {
+		b.sluiceBase.err = err
+	}
+	b.sluiceImports(ctx, nil, func(s *step, _ int) error {
+		return b.checkCount(ctx, b.path(sluiceDB), "socks", s.rows)
+	})
+}
+
+// haveBinary builds or finds sluice in the first run; without one, the
+// sluice steps fail.
+func (b *bench) haveBinary(ctx context.Context) bool {
 	if !b.binDone {
 		b.bin, b.binErr = b.sluiceBinary(ctx)
 		b.binDone = true
@@ -95,23 +130,27 @@ func (b *bench) sluiceSteps(ctx context.Context) {
 	if b.binErr != nil {
 		b.sluiceBase.err = b.binErr
 		b.sluiceNext.err = errors.New("skipped: no sluice binary")
-		return
+		return false
 	}
-	if err := removeDB(b.path(sluiceDB)); err != nil {
-		b.sluiceBase.err = err
-	} else if err := os.RemoveAll(b.path(rejectsDir)); err != nil {
-		b.sluiceBase.err = err
-	}
-	for _, s := range []struct {
+	return true
+}
+
+func (b *bench) removeRejects() error { return os.RemoveAll(b.path(rejectsDir)) }
+
+// sluiceImports imports base.csv and then next.csv with env added to the
+// environment, unless their steps failed already; check verifies the
+// table after each month (0 base, 1 next).
+func (b *bench) sluiceImports(ctx context.Context, env []string, check func(s *step, month int) error) {
+	for month, s := range []struct {
 		step *step
 		file string
 	}{{b.sluiceBase, baseCSV}, {b.sluiceNext, nextCSV}} {
 		if s.step.err == nil {
-			b.timeStep(ctx, s.step, "sluice-"+strings.TrimSuffix(s.file, ".csv"), nil,
+			b.timeStep(ctx, s.step, "sluice-"+strings.TrimSuffix(s.file, ".csv"), nil, env,
 				b.bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
 		}
 		if s.step.err == nil {
-			s.step.err = b.checkCount(ctx, b.path(sluiceDB), "socks", s.step.rows)
+			s.step.err = check(s.step, month)
 		}
 		if s.step.err != nil && s.step == b.sluiceBase {
 			b.sluiceNext.err = errors.New("skipped: base import failed")
@@ -148,10 +187,11 @@ func (b *bench) sluiceBinary(ctx context.Context) (string, error) {
 	return bin, nil
 }
 
-// timeStep runs one child process, recording wall time and peak RSS on s.
-// Its output goes to OUT/logs/logName.log, or logName-runN.log when there
-// are several runs; the error quotes its last lines.
-func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.Reader, name string, args ...string) {
+// timeStep runs one child process, with env added to its environment,
+// recording wall time and peak RSS on s. Its output goes to
+// OUT/logs/logName.log, or logName-runN.log when there are several runs; the
+// error quotes its last lines. On a server, the server settles first.
+func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.Reader, env []string, name string, args ...string) {
 	if err := ctx.Err(); err != nil {
 		s.err = err
 		return
@@ -173,7 +213,10 @@ func (b *bench) timeStep(ctx context.Context, s *step, logName string, stdin io.
 	defer logFile.Close()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, logFile, logFile
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), env...)
+	if b.srv != nil {
+		b.settle(ctx)
+	}
 	b.log.Info("running", "step", s.name, "rows", s.rows, "run", b.run)
 	start := time.Now()
 	err = cmd.Run()

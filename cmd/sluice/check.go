@@ -25,7 +25,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice check --help"}
 	}
 	// check logs nothing, but a bad --log-level is still a usage error.
-	if _, err := g.logger(e.stderr); err != nil {
+	if _, err := g.logger(e); err != nil {
 		return err
 	}
 	cfg, err := importer.LoadConfig(g.config, e.lookup)

@@ -140,8 +140,10 @@ func TestRunUsage(t *testing.T) {
 		"\nUsage: sluice <command> [flags] [arguments]\n" +
 		"\nCommands:\n" +
 		"  import    import CSV files now (all jobs, one job, or given files)\n" +
+		"  daemon    run every job on its cron schedule until stopped\n" +
 		"  check     check the database connection and every job's table\n" +
 		"  history   list recent runs from the ledger\n" +
+		"  systemd   print or write systemd units for the import timer and the daemon\n" +
 		"  version   print the version and the database drivers\n" +
 		"\nRun 'sluice <command> --help' for a command's flags and examples.\n"
 	tests := []struct {

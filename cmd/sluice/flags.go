@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 
@@ -77,14 +76,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // logger builds the slog logger the flags ask for, writing to w.
-func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
+func (g *globals) logger(e *env) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("bad --log-level %q", g.logLevel), hint: "--log-level info"}
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	w := e.stderr
 	switch strings.ToLower(g.logFormat) {
 	case "text":
+		if _, journal := e.lookup("JOURNAL_STREAM"); journal {
+			// Under systemd the journal stamps every line itself.
+			opts.ReplaceAttr = dropTime
+		}
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -92,10 +96,18 @@ func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, &usageError{msg: fmt.Sprintf("bad --log-format %q (want text or json)", g.logFormat), hint: "--log-format json"}
 }
 
+// dropTime removes the record's time from a log line.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
 // setup loads the config and opens its database: the start of every
 // command that touches data.
 func (g *globals) setup(ctx context.Context, e *env) (*importer.Config, *models.DB, *slog.Logger, error) {
-	log, err := g.logger(e.stderr)
+	log, err := g.logger(e)
 	if err != nil {
 		return nil, nil, nil, err
 	}

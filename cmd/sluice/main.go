@@ -48,8 +48,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"import", "import CSV files now (all jobs, one job, or given files)", runImport},
+		{"daemon", "run every job on its cron schedule until stopped", runDaemon},
 		{"check", "check the database connection and every job's table", runCheck},
 		{"history", "list recent runs from the ledger", runHistory},
+		{"systemd", "print or write systemd units for the import timer and the daemon", runSystemd},
 		{"version", "print the version and the database drivers", runVersion},
 	}
 }
