@@ -64,9 +64,9 @@ func (c *Config) ScheduleParser() cron.Parser {
 
 // DatabaseConfig says where the data goes.
 type DatabaseConfig struct {
-	// URL is a database URL (sqlite:///rel.db, sqlite:////abs.db, and in
-	// later versions postgres:// and mysql://). The DATABASE_URL environment
-	// variable, when set, wins over it.
+	// URL is a database URL in SQLAlchemy's forms (sqlite:///rel.db,
+	// postgresql://…, mysql+pymysql://…; see models.ParseURL). The
+	// DATABASE_URL environment variable, when set, wins over it.
 	URL string `yaml:"url"`
 }
 
