@@ -137,6 +137,9 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 	if err != nil {
 		return err
 	}
+	// Said at the start too: a big file takes minutes, and an operator
+	// watching the log should see which one is under way.
+	im.Log.Info("importing", "job", j.Name, "file", path, "bytes", size, "dry_run", opt.DryRun)
 	if err := im.load(ctx, j, path, ds, tx, sum, res); err != nil {
 		return err
 	}

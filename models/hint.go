@@ -75,11 +75,15 @@ func Diagnose(t Target, err error) error {
 	case isTimeout(err):
 		return fail(fmt.Sprintf("no answer from %s", t.Host), "check the host, the port and any firewall between here and the server")
 	case errors.As(err, &pg):
-		return diagnosePostgres(t, pg.Code, fail)
+		if d := diagnosePostgres(t, pg.Code, fail); d != nil {
+			return d
+		}
 	case errors.As(err, &my):
-		return diagnoseMySQL(t, my.Number, fail)
+		if d := diagnoseMySQL(t, my.Number, fail); d != nil {
+			return d
+		}
 	}
-	return err
+	return err // the server's own words say it best
 }
 
 func isTimeout(err error) bool {
@@ -87,6 +91,8 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// diagnosePostgres explains the SQLSTATEs of the usual mistakes; nil for
+// any other.
 func diagnosePostgres(t Target, code string, fail func(problem, hint string) error) error {
 	switch code {
 	case "28P01":
@@ -99,9 +105,11 @@ func diagnosePostgres(t Target, code string, fail func(problem, hint string) err
 		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
 			fmt.Sprintf("grant it: GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", t.User, t.User))
 	}
-	return fail("the server refused", "see the server's message")
+	return nil
 }
 
+// diagnoseMySQL explains the error numbers of the usual mistakes; nil for
+// any other.
 func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) error) error {
 	switch number {
 	case 1045:
@@ -112,7 +120,7 @@ func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) erro
 		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
 			fmt.Sprintf("grant it: GRANT CREATE, SELECT, INSERT, UPDATE, CREATE TEMPORARY TABLES ON %s.* TO %s", t.Database, t.User))
 	}
-	return fail("the server refused", "see the server's message")
+	return nil
 }
 
 func postgresHint(t Target, err error) error { return Diagnose(t, err) }

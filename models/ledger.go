@@ -53,7 +53,18 @@ type Ledger struct{ db *DB }
 func NewLedger(db *DB) *Ledger { return &Ledger{db: db} }
 
 // Ensure creates sluice_runs and its lookup index if they are missing.
-func (l *Ledger) Ensure(ctx context.Context) error { return l.ensure(ctx, l.db.Bun) }
+func (l *Ledger) Ensure(ctx context.Context) error {
+	err := l.ensure(ctx, l.db.Bun)
+	if err != nil {
+		// Another process (or job) may have made it at the same moment:
+		// CREATE TABLE IF NOT EXISTS is not safe against that on
+		// PostgreSQL. Then the table is there and all is well.
+		if info, ierr := l.db.Dialect.Inspect(ctx, l.db.Bun, "sluice_runs"); ierr == nil && info.Exists {
+			return nil
+		}
+	}
+	return err
+}
 
 func (l *Ledger) ensure(ctx context.Context, db bun.IDB) error {
 	// An existing ledger is left alone: its index needs no checking, and

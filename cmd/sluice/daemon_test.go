@@ -45,12 +45,13 @@ func TestDaemonSIGTERM(t *testing.T) {
 			notify := listenNotify(t)
 			ctx, cancel := context.WithTimeout(t.Context(), procTimeout)
 			defer cancel()
-			held := lockProbe(ctx, t, b.Name, url, work)
 			s := newSluiceCmd(bin, work, url)
 			s.env = append(s.env, "NOTIFY_SOCKET="+notify.path)
-			d := s.start(ctx, t, "daemon", "--config", config, "--run-now", "--shutdown-timeout", "300ms")
+			// The shutdown timeout is short so that the import is cancelled
+			// however fast the database: this test is about the cancel.
+			d := s.start(ctx, t, "daemon", "--config", config, "--run-now", "--shutdown-timeout", "1ms")
 			notify.expect(t, "READY=1")
-			waitForLock(ctx, t, d, held) // the import is under way
+			waitForLog(ctx, t, d, "msg=importing job=socks file="+dump) // the import is under way
 			if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -66,6 +67,21 @@ func TestDaemonSIGTERM(t *testing.T) {
 			}
 			checkInterrupted(ctx, t, url, work, dump)
 		})
+	}
+}
+
+// waitForLog waits until the process has logged a line containing want.
+func waitForLog(ctx context.Context, t *testing.T, p *proc, want string) {
+	t.Helper()
+	for !strings.Contains(p.stderrSoFar(), want) {
+		select {
+		case <-p.done:
+			code, stdout, stderr := p.wait(t)
+			t.Fatalf("sluice ended (exit %d) before logging %q\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+		case <-ctx.Done():
+			t.Fatalf("sluice did not log %q within %s\nstderr:\n%s", want, procTimeout, p.stderrSoFar())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ func newSluiceCmd(bin, dir, databaseURL string) *sluiceCmd {
 type proc struct {
 	args           string
 	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer
+	stdout, stderr lockedBuffer
 	done           chan struct{} // closed once the process has exited
 	err            error         // from Wait; read after done
 }
@@ -116,6 +116,28 @@ func (s *sluiceCmd) start(ctx context.Context, t *testing.T, args ...string) *pr
 		close(p.done)
 	}()
 	return p
+}
+
+// stderrSoFar is what the process has written to stderr until now.
+func (p *proc) stderrSoFar() string { return p.stderr.String() }
+
+// lockedBuffer is a bytes.Buffer the process's output copier and the test
+// may use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // exited reports whether the process has ended, without waiting.

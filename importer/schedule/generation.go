@@ -116,6 +116,11 @@ func (g *generation) database(ctx context.Context) (*models.DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Made here, once, rather than by jobs starting together.
+		if err := models.NewLedger(db).Ensure(ctx); err != nil {
+			db.Close()
+			return nil, models.Diagnose(db.Target, err)
+		}
 		g.db = db
 	}
 	if err := g.db.Ping(ctx); err != nil {
