@@ -111,8 +111,9 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	// Asked inside the transaction, which holds the write lock: a second
-	// importer that waited for the first sees its run and skips.
+	// Asked under the job lock (ImportFiles) and inside the transaction
+	// (on SQLite also the write lock): a second importer that waited for
+	// the first sees its run and skips.
 	prev, err := im.Ledger.Imported(ctx, tx, j.Name, sum)
 	if err != nil {
 		return err
