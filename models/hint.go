@@ -123,9 +123,6 @@ func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) erro
 	return nil
 }
 
-func postgresHint(t Target, err error) error { return Diagnose(t, err) }
-func mysqlHint(t Target, err error) error    { return Diagnose(t, err) }
-
 // Unreachable reports whether err says the database could not be reached
 // or went away (refused, reset, timed out, restarting, a SQLite file
 // locked by another writer past its timeout): the kind of failure a later

@@ -43,7 +43,7 @@ func (d *mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	cfg.Params["sql_mode"] = mysqlSQLMode
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, mysqlHint(t, err)
+		return nil, Diagnose(t, err)
 	}
 	sqldb := sql.OpenDB(conn)
 	sqldb.SetMaxOpenConns(pgMaxConns)
@@ -55,12 +55,12 @@ func (d *mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// version as it starts and logs on failure, outside sluice's logs.
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
-		return nil, mysqlHint(t, err)
+		return nil, Diagnose(t, err)
 	}
 	var infile int
 	if err := sqldb.QueryRowContext(ctx, "SELECT @@GLOBAL.local_infile").Scan(&infile); err != nil {
 		sqldb.Close()
-		return nil, mysqlHint(t, err)
+		return nil, Diagnose(t, err)
 	}
 	d.loadData = infile == 1
 	return bun.NewDB(sqldb, mysqldialect.New()), nil

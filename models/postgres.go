@@ -33,7 +33,7 @@ func (postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// version as it starts and logs on failure, outside sluice's logs.
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
-		return nil, postgresHint(t, err)
+		return nil, Diagnose(t, err)
 	}
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }

@@ -173,7 +173,7 @@ func (t *Target) parsePostgres(rest string) error {
 
 // mysqlOptions are the query options a MySQL URL may carry, as PyMySQL
 // and mysqlclient spell them.
-var mysqlOptions = "charset, unix_socket, ssl_mode, connect_timeout"
+const mysqlOptions = "charset, unix_socket, ssl_mode, connect_timeout"
 
 // parseMySQL reads mysql://user:password@host:port/database?options into
 // go-sql-driver's Config.

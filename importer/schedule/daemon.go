@@ -177,7 +177,7 @@ func (d *Daemon) ping(ctx context.Context) {
 	g := d.generation()
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err := g.database(pctx)
+	_, err := g.connect(pctx)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return // stopping
 	}

@@ -26,6 +26,7 @@ type generation struct {
 
 	dbMu sync.Mutex
 	db   *models.DB
+	im   *importer.Importer // on db; shared by the runs, which only read it
 
 	// Guarded by d.mu.
 	active  int
@@ -102,13 +103,15 @@ func (g *generation) closeDB() {
 	defer g.dbMu.Unlock()
 	if g.db != nil {
 		g.db.Close()
-		g.db = nil
+		g.db, g.im = nil, nil
 	}
 }
 
-// database opens the database on first use and pings it, so a daemon
-// started while the database is down comes up and waits for it.
-func (g *generation) database(ctx context.Context) (*models.DB, error) {
+// connect opens the database on first use, with the importer on it (which
+// makes the ledger: here, once, rather than by jobs starting together), and
+// pings it, so a daemon started while the database is down comes up and
+// waits for it.
+func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 	g.dbMu.Lock()
 	defer g.dbMu.Unlock()
 	if g.db == nil {
@@ -116,17 +119,18 @@ func (g *generation) database(ctx context.Context) (*models.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Made here, once, rather than by jobs starting together.
-		if err := models.NewLedger(db).Ensure(ctx); err != nil {
+		im, err := importer.New(ctx, db, g.d.log)
+		if err != nil {
 			db.Close()
 			return nil, models.Diagnose(db.Target, err)
 		}
-		g.db = db
+		im.LockTimeout = g.d.o.LockTimeout
+		g.db, g.im = db, im
 	}
 	if err := g.db.Ping(ctx); err != nil {
 		return nil, models.Diagnose(g.db.Target, err)
 	}
-	return g.db, nil
+	return g.im, nil
 }
 
 // run is one scheduled run of job j: skipped while the job's previous run
@@ -191,15 +195,10 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 func (g *generation) runOnce(j *importer.Job) error {
 	d := g.d
 	ctx := d.runCtx
-	db, err := g.database(ctx)
+	im, err := g.connect(ctx)
 	if err != nil {
 		return err
 	}
-	im, err := importer.New(ctx, db, d.log)
-	if err != nil {
-		return models.Diagnose(db.Target, err)
-	}
-	im.LockTimeout = d.o.LockTimeout
 	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Source.SettleTime(), QuietSkips: true})
 	var failed []string
 	var unreachable error
@@ -229,17 +228,11 @@ func (g *generation) runOnce(j *importer.Job) error {
 func (g *generation) recordPanic(j *importer.Job, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, derr := g.database(ctx)
-	if derr != nil {
-		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", derr)
-		return
-	}
-	now := time.Now().UTC()
-	run := &models.Run{Job: j.Name, Path: j.Source.Path, StartedAt: now, FinishedAt: now, Status: models.StatusFailed, Error: err.Error()}
-	ledger := models.NewLedger(db)
-	lerr := ledger.Ensure(ctx) // the panic may have come before anything made it
+	im, lerr := g.connect(ctx)
 	if lerr == nil {
-		lerr = ledger.Record(ctx, db.Bun, run)
+		now := time.Now().UTC()
+		run := &models.Run{Job: j.Name, Path: j.Source.Path, StartedAt: now, FinishedAt: now, Status: models.StatusFailed, Error: err.Error()}
+		lerr = im.Ledger.Record(ctx, im.DB.Bun, run)
 	}
 	if lerr != nil {
 		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", lerr)
