@@ -74,6 +74,12 @@ func Diagnose(t Target, err error) error {
 		return fail(fmt.Sprintf("unknown host %q", dns.Name), "fix the host name in the URL")
 	case isTimeout(err):
 		return fail(fmt.Sprintf("no answer from %s", t.Host), "check the host, the port and any firewall between here and the server")
+	case privilegeDenied(err):
+		hint := fmt.Sprintf("grant it: GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", t.User, t.User)
+		if t.Driver == "mysql" {
+			hint = fmt.Sprintf("grant it: GRANT CREATE, SELECT, INSERT, UPDATE, CREATE TEMPORARY TABLES ON %s.* TO %s", t.Database, t.User)
+		}
+		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User), hint)
 	case errors.As(err, &pg):
 		if d := diagnosePostgres(t, pg.Code, fail); d != nil {
 			return d
@@ -84,6 +90,16 @@ func Diagnose(t Target, err error) error {
 		}
 	}
 	return err // the server's own words say it best
+}
+
+// privilegeDenied reports whether the server refused for want of a
+// privilege: PostgreSQL's insufficient_privilege, MySQL's access denied to
+// a database, a command or a column.
+func privilegeDenied(err error) bool {
+	var pg *pgconn.PgError
+	var my *mysql.MySQLError
+	return (errors.As(err, &pg) && pg.Code == "42501") ||
+		(errors.As(err, &my) && (my.Number == 1044 || my.Number == 1142 || my.Number == 1143))
 }
 
 func isTimeout(err error) bool {
@@ -101,9 +117,6 @@ func diagnosePostgres(t Target, code string, fail func(problem, hint string) err
 		return fail(fmt.Sprintf("user %q may not connect", t.User), "check the user name, and that pg_hba.conf lets it connect from this host to this database")
 	case "3D000":
 		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s OWNER %s) or fix the name in the URL", t.Database, t.User))
-	case "42501":
-		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
-			fmt.Sprintf("grant it: GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", t.User, t.User))
 	}
 	return nil
 }
@@ -116,9 +129,6 @@ func diagnoseMySQL(t Target, number uint16, fail func(problem, hint string) erro
 		return fail(fmt.Sprintf("access denied for user %q", t.User), "fix the user or password in the URL (escape @, : and / in it as %40, %3A and %2F), or check the user's allowed hosts")
 	case 1049:
 		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s CHARACTER SET utf8mb4) or fix the name in the URL", t.Database))
-	case 1044, 1142, 1143:
-		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User),
-			fmt.Sprintf("grant it: GRANT CREATE, SELECT, INSERT, UPDATE, CREATE TEMPORARY TABLES ON %s.* TO %s", t.Database, t.User))
 	}
 	return nil
 }

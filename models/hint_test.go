@@ -40,6 +40,8 @@ func TestDiagnose(t *testing.T) {
 		{"mysql wrong password", my, &mysql.MySQLError{Number: 1045, Message: "Access denied"}, `access denied for user "app"`, "fix the user or password"},
 		{"mysql unknown database", my, &mysql.MySQLError{Number: 1049, Message: "Unknown database 'shop'"}, `database "shop" does not exist`, "CREATE DATABASE shop CHARACTER SET utf8mb4"},
 		{"mysql socket missing", my, fmt.Errorf("dial unix /run/mysqld.sock: %w", syscall.ENOENT), "no server socket at db.internal:3306", "is MySQL/MariaDB running"},
+		{"pg no privilege", pg, &pgconn.PgError{Severity: "ERROR", Code: "42501", Message: "permission denied for schema public"}, `user "app" lacks a privilege sluice needs`, "GRANT CREATE ON SCHEMA public TO app"},
+		{"mysql no privilege", my, &mysql.MySQLError{Number: 1142, Message: "INSERT command denied"}, `user "app" lacks a privilege sluice needs`, "GRANT CREATE, SELECT, INSERT, UPDATE, CREATE TEMPORARY TABLES ON shop.* TO app"},
 		{"other", my, errors.New("something else"), "", ""},
 	}
 	for _, tt := range tests {

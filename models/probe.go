@@ -2,13 +2,9 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // CheckPrivileges does what an import does to each table, in a
@@ -83,11 +79,7 @@ func (db *DB) ledgerDataset() *Dataset {
 // privilegeError names the missing privilege when err is the server
 // refusing one, and diagnoses anything else.
 func (db *DB) privilegeError(err error, privilege, table string) error {
-	var pg *pgconn.PgError
-	var my *mysql.MySQLError
-	denied := (errors.As(err, &pg) && pg.Code == "42501") ||
-		(errors.As(err, &my) && (my.Number == 1044 || my.Number == 1142 || my.Number == 1143))
-	if !denied {
+	if !privilegeDenied(err) {
 		return Diagnose(db.Target, err)
 	}
 	user := db.Target.User
