@@ -260,7 +260,7 @@ func (c *Converter) decimal(s string) (any, error) {
 			if c.spec.Scale == 0 {
 				cut++ // the point too
 			}
-			canon, frac = canon[:len(canon)-cut], frac[:c.spec.Scale]
+			canon = canon[:len(canon)-cut]
 		}
 	}
 	if c.spec.Precision > 0 {

@@ -32,7 +32,6 @@ type keyFilter struct {
 	// overflow is set once suspects passed max: stage every row.
 	overflow bool
 	max      int
-	buf      []byte
 }
 
 const (
