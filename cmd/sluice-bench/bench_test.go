@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 )
 
 var discard = slog.New(slog.DiscardHandler)

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 )
 
 // Dump file names inside -out.

@@ -22,7 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 )
 
 // config is everything the flags decide.

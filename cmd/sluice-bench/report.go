@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 )
 
 // env describes the machine and tools, so a pasted table says what it

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 	"github.com/sluice-dev/sluice/models"
 	"github.com/sluice-dev/sluice/models/dbtest"
 )

@@ -1,4 +1,4 @@
-package importer
+package main
 
 import (
 	"context"
@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sluice-dev/sluice/importer/sockgen"
+	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
+	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/models"
 )
 
-// benchJob is config.yaml's socks job, reading sockgen's dumps.
-const benchJob = `database:
+// importBenchJob is config.yaml's socks job, reading sockgen's dumps.
+const importBenchJob = `database:
   url: sqlite:///unused.db
 jobs:
   - name: socks
@@ -35,7 +36,7 @@ jobs:
 // BenchmarkImport imports a generated 100k-row month, then the next month
 // (10% changed, 5% new) into a fresh SQLite file per iteration:
 //
-//	go test ./importer/ -run '^$' -bench Import -benchtime 5x
+//	go test ./cmd/sluice-bench/ -run '^$' -bench Import -benchtime 5x
 func BenchmarkImport(b *testing.B) {
 	o := sockgen.Options{Rows: 100_000, Seed: 1, ChangePct: 10, NewPct: 5}
 	dir := b.TempDir()
@@ -54,10 +55,10 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(benchJob), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(importBenchJob), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := LoadConfig(cfgPath, func(string) (string, bool) { return "", false })
+	cfg, err := importer.LoadConfig(cfgPath, func(string) (string, bool) { return "", false })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,12 +81,12 @@ func BenchmarkImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		im, err := New(ctx, db, log)
+		im, err := importer.New(ctx, db, log)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for month, path := range files {
-			res := im.ImportFile(ctx, job, path, Options{})
+			res := im.ImportFile(ctx, job, path, importer.Options{})
 			c := res.Counts
 			if res.Err != nil || c.Inserted != want[month].Inserted || c.Updated != want[month].Updated || c.Unchanged != want[month].Unchanged {
 				b.Fatalf("month %d: %s %+v, want %+v (err %v)", month, res.Status, c, want[month], res.Err)
