@@ -176,7 +176,7 @@ SK-00004,Merino Argyle,,S,over-the-knee,23.05,true,246,"Pasaporte Textiles, S.A.
 // job of config.yaml, whose sample files define the header.
 func TestHeaderMatchesSampleData(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("../../sample-data/socks-*.csv")
+	files, err := filepath.Glob("../../../sample-data/socks-*.csv")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sample socks files: %v", err)
 	}
