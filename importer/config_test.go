@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/sluice-dev/sluice/models"
 )
 
 // noEnv is an empty environment.
@@ -134,7 +136,7 @@ func TestLoadConfigValid(t *testing.T) {
 		Source:   SourceConfig{Path: "/srv/dumps/stock-*.tsv", Delimiter: "tab", Encoding: "ISO_8859_1", Ragged: true},
 		Table:    "stock_levels",
 		Key:      []string{"warehouse", "sku"},
-		Mode:     ModeInsertNew,
+		Mode:     models.ModeInsertNew,
 		Columns: []ColumnConfig{
 			{Name: "warehouse", Type: "text", Required: true},
 			{Name: "sku", Type: "text"},
@@ -155,7 +157,7 @@ func TestLoadConfigValid(t *testing.T) {
 		Source:      SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
 		Table:       "socks",
 		Key:         []string{"sku"},
-		Mode:        ModeUpsert,
+		Mode:        models.ModeUpsert,
 		Columns:     []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
 		Rejects:     RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
 		rejectLimit: rejectLimit{count: 100},
@@ -249,7 +251,7 @@ func TestLoadRootConfig(t *testing.T) {
 	type summary struct {
 		name, schedule, path, table string
 		key                         []string
-		mode                        Mode
+		mode                        models.Mode
 		columns                     int
 		rejects                     rejectLimit
 		rejectDir                   string
@@ -259,9 +261,9 @@ func TestLoadRootConfig(t *testing.T) {
 		got = append(got, summary{j.Name, j.Schedule, j.Source.Path, j.Table, j.Key, j.Mode, len(j.Columns), j.rejectLimit, j.Rejects.Dir})
 	}
 	want := []summary{
-		{"socks", "0 3 1 * *", filepath.Join(root, "sample-data", "socks-*.csv"), "socks", []string{"sku"}, ModeUpsert, 9,
+		{"socks", "0 3 1 * *", filepath.Join(root, "sample-data", "socks-*.csv"), "socks", []string{"sku"}, models.ModeUpsert, 9,
 			rejectLimit{count: 100}, filepath.Join(root, "rejects")},
-		{"stock", "30 3 1 * *", filepath.Join(root, "sample-data", "stock-*.csv"), "stock_levels", []string{"warehouse", "sku"}, ModeUpsert, 5,
+		{"stock", "30 3 1 * *", filepath.Join(root, "sample-data", "stock-*.csv"), "stock_levels", []string{"warehouse", "sku"}, models.ModeUpsert, 5,
 			rejectLimit{percent: 5, isPct: true}, filepath.Join(root, "rejects")},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -58,8 +58,8 @@ var socksOct = [][]string{
 
 // socksOpts are the knobs of the socks job the tests change.
 type socksOpts struct {
-	Mode     Mode   // "" is upsert
-	Encoding string // "" is UTF-8
+	Mode     models.Mode // "" is upsert
+	Encoding string      // "" is UTF-8
 	Ragged   bool
 	Max      string // rejects.max; "" is the default (100)
 }

@@ -122,7 +122,7 @@ func TestImportMonths(t *testing.T) {
 		},
 		{
 			name: "insert-new: existing keys never updated, new keys inserted",
-			job:  socksOpts{Mode: ModeInsertNew},
+			job:  socksOpts{Mode: models.ModeInsertNew},
 			steps: []importStep{
 				{file: "in/socks-2026-09.csv", data: sep, want: ok(4, 4, 0, 0)},
 				{file: "in/socks-2026-10.csv", data: oct, want: ok(6, 2, 0, 4)},
@@ -131,7 +131,7 @@ func TestImportMonths(t *testing.T) {
 		},
 		{
 			name: "insert-new with force: all unchanged",
-			job:  socksOpts{Mode: ModeInsertNew},
+			job:  socksOpts{Mode: models.ModeInsertNew},
 			steps: []importStep{
 				{file: "in/socks-2026-10.csv", data: oct, want: ok(6, 6, 0, 0)},
 				{file: "in/socks-2026-09.csv", data: sep, want: ok(4, 0, 0, 4)},
@@ -199,13 +199,13 @@ func TestImportDuplicateKeys(t *testing.T) {
 		},
 		{
 			name:  "insert-new, fresh table: the last occurrence still wins",
-			job:   socksOpts{Mode: ModeInsertNew},
+			job:   socksOpts{Mode: models.ModeInsertNew},
 			steps: []importStep{{file: "in/socks-dups.csv", data: dups(changed), want: dupOutcome(2, 0, 0)}},
 			want:  [][]string{sk001Changed, sk005},
 		},
 		{
 			name: "insert-new, last occurrence different: still unchanged",
-			job:  socksOpts{Mode: ModeInsertNew},
+			job:  socksOpts{Mode: models.ModeInsertNew},
 			steps: []importStep{
 				{file: "in/socks-2026-09.csv", data: sep, want: ok(4, 4, 0, 0)},
 				{file: "in/socks-dups.csv", data: dups(changed), want: dupOutcome(1, 0, 1)},

@@ -89,32 +89,15 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 	run.Size, run.SHA256 = size, sum
 
 	ds := j.Dataset(im.DB.Dialect)
-	d := im.DB.Dialect
-	// Where CREATE TABLE would commit the import's transaction, the table
-	// is made first, on its own (a dry run makes a temporary one instead).
-	missing := false
-	if !d.TransactionalDDL() {
-		info, err := d.Inspect(ctx, im.DB.Bun, ds.Table)
-		if err != nil {
-			return fmt.Errorf("inspect table %s: %w", ds.Table, err)
-		}
-		missing = !info.Exists
-		if missing && !opt.DryRun {
-			if _, err := ds.Ensure(ctx, im.DB.Bun, d); err != nil {
-				return err
-			}
-			missing = false
-		}
-	}
-	tx, err := im.DB.Begin(ctx)
+	load, err := models.Prepare(ctx, im.DB, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer load.Abort()
 	// Asked under the job lock (ImportFiles) and inside the transaction
 	// (on SQLite also the write lock): a second importer that waited for
 	// the first sees its run and skips.
-	prev, err := im.Ledger.Imported(ctx, tx, j.Name, sum)
+	prev, err := im.Ledger.Imported(ctx, load.Tx(), j.Name, sum)
 	if err != nil {
 		return err
 	}
@@ -125,36 +108,30 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 		if opt.DryRun || opt.QuietSkips {
 			return nil
 		}
-		if err := im.Ledger.Record(ctx, tx, run); err != nil {
+		if err := im.Ledger.Record(ctx, load.Tx(), run); err != nil {
 			return err
 		}
-		return tx.Commit()
+		return load.Commit()
 	}
-	if missing {
-		err = ds.CreateTemp(ctx, tx)
-	} else {
-		_, err = ds.Ensure(ctx, tx, d)
-	}
-	if err != nil {
+	if err := load.Start(ctx); err != nil {
 		return err
 	}
 	// Said at the start too: a big file takes minutes, and an operator
 	// watching the log should see which one is under way.
 	im.Log.Info("importing", "job", j.Name, "file", path, "bytes", size, "dry_run", opt.DryRun)
-	if err := im.load(ctx, j, path, ds, tx, sum, res); err != nil {
+	if err := im.load(ctx, j, path, ds, load, sum, res); err != nil {
 		return err
 	}
 	res.Status = models.StatusOK
 	run.Status = models.StatusOK
 	run.FinishedAt = im.Now().UTC()
 	fillRun(run, res)
-	if opt.DryRun {
-		return tx.Rollback()
+	if !opt.DryRun {
+		if err := im.Ledger.Record(ctx, load.Tx(), run); err != nil {
+			return err
+		}
 	}
-	if err := im.Ledger.Record(ctx, tx, run); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := load.Commit(); err != nil {
 		return fmt.Errorf("commit %s: %w", path, err)
 	}
 	return nil
@@ -163,7 +140,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, path string, opt Opt
 // load streams the file into the table (see models.Load). The reading and
 // converting goroutine runs ahead of the database writer through a
 // bounded channel, so parsing overlaps with writing and memory stays flat.
-func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, tx *models.Tx, sum string, res *Result) error {
+func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Dataset, load *models.Load, sum string, res *Result) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err // a *PathError: it names the file
@@ -185,13 +162,6 @@ func (im *Importer) load(ctx context.Context, j *Job, path string, ds *models.Da
 	if len(p.extra) > 0 {
 		im.Log.Warn("ignoring CSV columns no column reads", "job", j.Name, "file", path, "columns", p.extra)
 	}
-	load, err := models.NewLoad(ctx, im.DB, tx, ds, j.Mode == ModeUpsert)
-	if err != nil {
-		return err
-	}
-	// On any early return, before the rollback: a bulk statement still
-	// being fed holds the connection.
-	defer load.Abort()
 	var keys *keyFilter
 	if load.NeedsKeyScan() {
 		scanStart := time.Now()

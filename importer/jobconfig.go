@@ -14,16 +14,6 @@ import (
 	"github.com/sluice-dev/sluice/models"
 )
 
-// Mode says what an import does with a key that is already in the table.
-type Mode string
-
-const (
-	// ModeUpsert inserts new keys and updates rows whose values changed.
-	ModeUpsert Mode = "upsert"
-	// ModeInsertNew inserts new keys and never touches existing rows.
-	ModeInsertNew Mode = "insert-new"
-)
-
 // Job is one import: where the files are, which table they go to, and how
 // each CSV column maps to a typed database column.
 type Job struct {
@@ -32,7 +22,7 @@ type Job struct {
 	Source   SourceConfig   `yaml:"source"`
 	Table    string         `yaml:"table"`
 	Key      []string       `yaml:"key"`
-	Mode     Mode           `yaml:"mode"`
+	Mode     models.Mode    `yaml:"mode"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
 
@@ -183,13 +173,11 @@ func (j *Job) validate(dir string, parser cron.Parser, fail func(field, format s
 	if !identRE.MatchString(j.Table) {
 		return fail("table", "%q is not a valid table name", j.Table)
 	}
-	switch j.Mode {
-	case "":
-		j.Mode = ModeUpsert
-	case ModeUpsert, ModeInsertNew:
-	default:
-		return fail("mode", "unknown mode %q (want upsert or insert-new)", j.Mode)
+	mode, err := models.ParseMode(string(j.Mode))
+	if err != nil {
+		return fail("mode", "%v", err)
 	}
+	j.Mode = mode
 	if err := j.validateColumns(fail); err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 		if err != nil {
 			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)
 		}
-		if w.target.Conflict != ConflictError {
+		if !w.target.Line {
 			a, err := res.RowsAffected()
 			if err != nil {
 				return fmt.Errorf("insert into %s: rows affected: %w", w.target.Table, err)

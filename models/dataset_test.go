@@ -117,7 +117,7 @@ func TestDatasetEnsureCreates(t *testing.T) {
 			if got := ds.KeyIndexName(); got != tt.index {
 				t.Errorf("KeyIndexName() = %q, want %q", got, tt.index)
 			}
-			created, err := ds.Ensure(ctx, db.Bun, db.Dialect)
+			created, err := ensureTable(ctx, db.Bun, db.Dialect, ds)
 			if err != nil || !created {
 				t.Fatalf("first Ensure = %v, %v; want true, nil", created, err)
 			}
@@ -135,7 +135,7 @@ func TestDatasetEnsureCreates(t *testing.T) {
 				t.Errorf("Inspect = %+v, want Exists and Unique %v", info, want)
 			}
 			// The second run finds the table and leaves it alone.
-			created, err = ds.Ensure(ctx, db.Bun, db.Dialect)
+			created, err = ensureTable(ctx, db.Bun, db.Dialect, ds)
 			if err != nil || created {
 				t.Fatalf("second Ensure = %v, %v; want false, nil", created, err)
 			}
@@ -155,7 +155,7 @@ func TestDatasetEnsureInTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created, err := ds.Ensure(ctx, tx, db.Dialect); err != nil || !created {
+	if created, err := ensureTable(ctx, tx, db.Dialect, ds); err != nil || !created {
 		t.Fatalf("Ensure in tx = %v, %v; want true, nil", created, err)
 	}
 	if err := tx.Rollback(); err != nil {
@@ -270,7 +270,7 @@ func TestDatasetEnsureExisting(t *testing.T) {
 			db := openTempDB(t)
 			execDDL(t, db, tt.ddl...)
 			ds := NewDataset(db.Dialect, tt.table, tt.cols, tt.key)
-			created, err := ds.Ensure(ctx, db.Bun, db.Dialect)
+			created, err := ensureTable(ctx, db.Bun, db.Dialect, ds)
 			if created {
 				t.Errorf("Ensure created an existing table")
 			}

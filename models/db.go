@@ -1,19 +1,47 @@
 // Package models is sluice's database side: opening a database by URL,
 // the Bun models for each job's table and for the run ledger, and the
 // dialect seam behind which everything that differs between databases
-// lives (column types, the bulk path, the upsert statement).
+// lives (URL options, column types, the bulk path, the merge, errors).
 package models
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/driver/sqliteshim"
 )
+
+// A family is one kind of database sluice loads into: the URL schemes it
+// answers to and how it reads them. Everything else it knows is its
+// Dialect's. Adding a database is a new family in families and the dialect
+// files beside it (sqlite*.go, postgres*.go, mysql*.go).
+type family struct {
+	name    string   // Target.Driver
+	kind    string   // for people: "PostgreSQL"
+	label   string   // in the list of supported schemes
+	schemes []string // before any "+pythondriver"
+	form    string   // an example URL, for errors
+	// parse reads the URL after "scheme://" into t (Path, Host, Database,
+	// User) and returns the dialect holding the connection settings.
+	parse func(t *Target, rest, baseDir string) (Dialect, error)
+	// unreachable reports whether err is this database going away or
+	// not answering yet, beyond the network errors all share.
+	unreachable func(err error) bool
+}
+
+// families lists the databases sluice supports, the embedded default first.
+var families = []*family{&sqliteFamily, &postgresFamily, &mysqlFamily}
+
+func familyFor(scheme string) *family {
+	for _, d := range families {
+		if slices.Contains(d.schemes, scheme) {
+			return d
+		}
+	}
+	return nil
+}
 
 // DB is an open database with the dialect that knows how to load into it.
 type DB struct {
@@ -32,16 +60,7 @@ func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d Dialect
-	switch t.Driver {
-	case "sqlite":
-		d = newSQLite()
-	case "postgres":
-		d = postgresDialect{}
-	case "mysql":
-		d = &mysqlDialect{}
-	}
-	bdb, err := d.Open(ctx, t)
+	bdb, err := t.dialect.Open(ctx, t)
 	var se *ServerError
 	if errors.As(err, &se) {
 		return nil, err // it names the database already
@@ -49,7 +68,7 @@ func Open(ctx context.Context, raw, baseDir string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", t, err)
 	}
-	return &DB{Bun: bdb, Dialect: d, Target: t}, nil
+	return &DB{Bun: bdb, Dialect: t.dialect, Target: t}, nil
 }
 
 // Ping runs SELECT 1, the seed's "it works" check.
@@ -62,36 +81,4 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("SELECT 1 on %s returned %d", db.Target, one)
 	}
 	return nil
-}
-
-// sqliteHint explains the usual reasons a SQLite file cannot be opened:
-// the folder is missing, or the file or folder is not writable.
-func sqliteHint(path string, err error) error {
-	var unsupported *sqliteshim.UnsupportedError
-	if errors.As(err, &unsupported) {
-		return fmt.Errorf("%w (this binary has no SQLite driver: -tags cgosqlite needs cgo, so build with CGO_ENABLED=1 and gcc, or without the tag for the pure-Go driver)", err)
-	}
-	dir := filepath.Dir(path)
-	st, serr := os.Stat(dir)
-	switch {
-	case errors.Is(serr, os.ErrNotExist):
-		return fmt.Errorf("%w (the folder %s does not exist; create it or fix the URL)", err, dir)
-	case serr == nil && !st.IsDir():
-		return fmt.Errorf("%w (%s is not a folder)", err, dir)
-	}
-	if _, serr := os.Stat(path); serr == nil {
-		f, ferr := os.OpenFile(path, os.O_RDWR, 0)
-		if ferr != nil {
-			return fmt.Errorf("%w (cannot write %s: %v)", err, path, ferr)
-		}
-		f.Close()
-		return err
-	}
-	f, ferr := os.CreateTemp(dir, ".sluice-check-*")
-	if ferr != nil {
-		return fmt.Errorf("%w (cannot create files in %s: %v)", err, dir, ferr)
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return err
 }

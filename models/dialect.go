@@ -16,6 +16,10 @@ type Dialect interface {
 	// Open connects to the target and prepares the session (pragmas,
 	// time zone) so that every connection behaves the same.
 	Open(ctx context.Context, t Target) (*bun.DB, error)
+	// Describe names how rows reach the table, as they really do, for
+	// sluice check ("COPY (text)"). It may depend on the server (Open
+	// first).
+	Describe() string
 	// ColumnType is the SQL type a new table uses for c.
 	ColumnType(c Column) string
 	// Inspect reports an existing table's columns and unique indexes.
@@ -46,11 +50,10 @@ type Dialect interface {
 	// equal, and values the database holds equal should too.
 	Encode(c Column, v any) (any, error)
 	// MergeStage keeps only the last line of each key in the stage, merges
-	// it into the table and drops it. It inserts new keys and, if update
-	// is set, rewrites rows that differ; equal rows are not written. It
-	// returns the rows dropped as earlier duplicates and the rows the
-	// database reported affected.
-	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error)
+	// it into the table as mode says and drops it; equal rows are not
+	// written. It returns the rows dropped as earlier duplicates and the
+	// rows the database reported affected.
+	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error)
 	// Updated turns the rows the database reported affected by upserts
 	// into rows updated, given how many were inserted (MySQL counts an
 	// updated row twice).
@@ -59,6 +62,16 @@ type Dialect interface {
 	// for another holder to let go; it returns ErrLocked if it could not.
 	// The lock goes with the process: a crash releases it.
 	Lock(ctx context.Context, db *DB, name string, wait time.Duration) (release func() error, err error)
+
+	// diagnose explains this database's own error codes (a wrong
+	// password, an unknown database) with what to do; nil for others.
+	diagnose(t Target, err error) *ServerError
+	// denied reports whether err is the server refusing for want of a
+	// privilege.
+	denied(err error) bool
+	// grant is the statement an administrator runs to give t's user
+	// privilege (CREATE, INSERT, UPDATE) on table.
+	grant(t Target, privilege, table string) string
 }
 
 // TableInfo is what Inspect finds.
@@ -74,27 +87,16 @@ type TableInfo struct {
 type BulkTarget struct {
 	Table   string
 	Dataset *Dataset
-	// Line writes Row.Line into the leading sluice_line column (stages).
+	// Line writes Row.Line into the leading sluice_line column: the
+	// target is a stage, with no key, so rows are plainly inserted.
 	Line bool
 	// Fresh says no row written can meet a key already in the table or
 	// written before (an empty table, keys unique in the file), so the
 	// writer may use a plain bulk load.
 	Fresh bool
-	// Conflict is what to do when a row's key is already in the table.
-	Conflict Conflict
+	// Mode is what to do with a row whose key is already in the table.
+	Mode Mode
 }
-
-// Conflict is a bulk insert's answer to a key already present.
-type Conflict int
-
-const (
-	// ConflictError lets the database raise its error (stages have no key).
-	ConflictError Conflict = iota
-	// ConflictUpdate rewrites the existing row when any value differs.
-	ConflictUpdate
-	// ConflictIgnore keeps the existing row.
-	ConflictIgnore
-)
 
 // BulkWriter appends rows to a table. Rows hold values already encoded
 // by Dialect.Encode, in dataset column order.

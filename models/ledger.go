@@ -46,6 +46,9 @@ type Run struct {
 	Error      string    `bun:"error,type:text,notnull"`
 }
 
+// ledgerTable is the ledger's table name.
+const ledgerTable = "sluice_runs"
+
 // Ledger reads and writes sluice_runs.
 type Ledger struct{ db *DB }
 

@@ -27,7 +27,7 @@ func newLoadDataWriter(ctx context.Context, tx *Tx, t BulkTarget) (*loadDataWrit
 			return nil, fmt.Errorf("create merge table: %w", err)
 		}
 		w.merge = fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s", quoteIdent(t.Dataset.Table),
-			strings.Join(quoteAll(t.Dataset.ColumnNames()), ", "), quoteIdent(into), onDuplicateKey(t.Dataset, t.Conflict == ConflictUpdate))
+			strings.Join(quoteAll(t.Dataset.ColumnNames()), ", "), quoteIdent(into), onDuplicateKey(t.Dataset, t.Mode))
 		w.drop = "DROP TEMPORARY TABLE " + quoteIdent(into)
 	}
 	// The handler runs on the stream's goroutine, after pipe is set.

@@ -64,7 +64,7 @@ func TestMySQLBulkPaths(t *testing.T) {
 				{Name: "note", Type: Text},
 				{Name: "n", Type: Integer},
 			}, []string{"sku"})
-			if _, err := ds.Ensure(ctx, db.Bun, db.Dialect); err != nil {
+			if _, err := ensureTable(ctx, db.Bun, db.Dialect, ds); err != nil {
 				t.Fatal(err)
 			}
 			row := func(line int64, sku, note string, n int64) Row {
@@ -72,13 +72,12 @@ func TestMySQLBulkPaths(t *testing.T) {
 			}
 			load := func(direct, staged []Row) Counts {
 				t.Helper()
-				tx, err := db.Begin(ctx)
+				l, err := Prepare(ctx, db, LoadSpec{Dataset: ds, Mode: ModeUpsert})
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer tx.Rollback()
-				l, err := NewLoad(ctx, db, tx, ds, true)
-				if err != nil {
+				defer l.Abort()
+				if err := l.Start(ctx); err != nil {
 					t.Fatal(err)
 				}
 				if err := l.Write(ctx, direct); err != nil {
@@ -93,7 +92,7 @@ func TestMySQLBulkPaths(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := tx.Commit(); err != nil {
+				if err := l.Commit(); err != nil {
 					t.Fatal(err)
 				}
 				return c

@@ -17,11 +17,14 @@ import (
 
 // mysqlDialect serves MySQL and MariaDB through go-sql-driver/mysql.
 type mysqlDialect struct {
+	cfg *mysql.Config // from the URL (see parseMySQL)
 	// loadData is whether the server takes LOAD DATA LOCAL INFILE
 	// (local_infile=ON, the MariaDB default); without it rows go in as
 	// multi-row INSERT … ON DUPLICATE KEY UPDATE.
 	loadData bool
 }
+
+var _ Dialect = (*mysqlDialect)(nil)
 
 func (*mysqlDialect) Name() string { return "mysql" }
 
@@ -33,7 +36,7 @@ func (*mysqlDialect) Name() string { return "mysql" }
 const mysqlSQLMode = "'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
 
 func (d *mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
-	cfg := t.my.Clone()
+	cfg := d.cfg.Clone()
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	if cfg.Params == nil {
@@ -156,8 +159,8 @@ func (*mysqlDialect) TransactionalDDL() bool { return false }
 // last; both paths stage repeats alike.
 func (*mysqlDialect) UpsertsRepeatedKeys() bool { return false }
 
-// BulkPath names how rows reach the table, for sluice check.
-func (d *mysqlDialect) BulkPath() string {
+// Describe says whether the server lets sluice use LOAD DATA.
+func (d *mysqlDialect) Describe() string {
 	if d.loadData {
 		return "LOAD DATA LOCAL INFILE"
 	}
@@ -179,8 +182,8 @@ func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) 
 		return newLoadDataWriter(ctx, tx, t)
 	}
 	suffix := ""
-	if t.Conflict != ConflictError && !t.Fresh {
-		suffix = " " + onDuplicateKey(t.Dataset, t.Conflict == ConflictUpdate)
+	if !t.Line && !t.Fresh {
+		suffix = " " + onDuplicateKey(t.Dataset, t.Mode)
 	}
 	return newMultiRowWriter(ctx, tx, t, suffix, false, 65535)
 }
@@ -188,10 +191,10 @@ func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) 
 // onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
 // whose values are all equal unwritten (and reports it unaffected); the
 // insert-new form sets a key column to itself, which changes nothing.
-func onDuplicateKey(ds *Dataset, update bool) string {
+func onDuplicateKey(ds *Dataset, mode Mode) string {
 	var sets []string
 	for _, c := range ds.Columns {
-		if update && !ds.IsKey(c.Name) {
+		if mode.updates() && !ds.IsKey(c.Name) {
 			id := quoteIdent(c.Name)
 			sets = append(sets, id+" = VALUES("+id+")")
 		}
@@ -206,7 +209,7 @@ func onDuplicateKey(ds *Dataset, update bool) string {
 
 // MergeStage deduplicates through a second temporary table of each key's
 // last line: MySQL cannot name one temporary table twice in a statement.
-func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
 	last := quoteIdent(stage + "_last")
 	steps := []struct {
 		sql string
@@ -218,7 +221,7 @@ func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *D
 		{sql: fmt.Sprintf("DELETE s FROM %s AS s LEFT JOIN %s AS l ON l.sluice_line = s.sluice_line WHERE l.sluice_line IS NULL", quoteIdent(stage), last), n: &dups},
 		{sql: "DROP TEMPORARY TABLE " + last},
 		{sql: fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
-			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, update)), n: &affected},
+			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode)), n: &affected},
 		{sql: "DROP TEMPORARY TABLE " + quoteIdent(stage)},
 	}
 	for _, s := range steps {
@@ -231,12 +234,6 @@ func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *D
 		}
 	}
 	return dups, affected, nil
-}
-
-// firstWords names a statement in an error without its whole text.
-func firstWords(sql string) string {
-	f := strings.Fields(sql)
-	return strings.Join(f[:min(len(f), 4)], " ")
 }
 
 // Encode checks what MySQL would refuse or change: text longer than the

@@ -13,7 +13,7 @@ import (
 // transaction's own connection (see textWriter). sluice writes the text
 // itself: pgx's binary encoding planned and converted every value and
 // took 40% of the import's CPU (profiled).
-func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d postgresDialect) (*textWriter, error) {
+func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d *postgresDialect) (*textWriter, error) {
 	w := &textWriter{ctx: ctx, tx: tx, target: t, what: "copy", zone: "+00"}
 	cols := w.columns()
 	into := t.Table
@@ -22,7 +22,7 @@ func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d postgresDialect)
 		if err := d.createTemp(ctx, tx, into, t.Dataset, false); err != nil {
 			return nil, fmt.Errorf("create merge table: %w", err)
 		}
-		w.merge = upsertOnConflict(t.Dataset, into, t.Conflict == ConflictUpdate, d.distinct)
+		w.merge = upsertOnConflict(t.Dataset, into, t.Mode, d.distinct)
 		w.drop = "DROP TABLE " + quoteIdent(into)
 	}
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN", quoteIdent(into), strings.Join(cols, ", "))
@@ -40,7 +40,7 @@ func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d postgresDialect)
 // createTemp creates a temporary table shaped like ds, with a leading
 // line column if line is set. ON COMMIT DROP: nothing is left in the
 // session whatever happens.
-func (d postgresDialect) createTemp(ctx context.Context, tx *Tx, name string, ds *Dataset, line bool) error {
+func (d *postgresDialect) createTemp(ctx context.Context, tx *Tx, name string, ds *Dataset, line bool) error {
 	var cols []string
 	if line {
 		cols = append(cols, "sluice_line BIGINT NOT NULL")

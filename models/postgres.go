@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -13,16 +14,20 @@ import (
 
 // postgresDialect loads through pgx: COPY into the table or a temporary
 // stage, then one INSERT … ON CONFLICT from the stage.
-type postgresDialect struct{}
+type postgresDialect struct {
+	cfg *pgx.ConnConfig // from the URL (see parsePostgres)
+}
 
-func (postgresDialect) Name() string { return "postgres" }
+var _ Dialect = (*postgresDialect)(nil)
+
+func (*postgresDialect) Name() string { return "postgres" }
 
 // pgMaxConns bounds the pool: an import uses one connection for its
 // transaction and one for the job lock.
 const pgMaxConns = 4
 
-func (postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
-	cfg := t.pg.Copy()
+func (d *postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
+	cfg := d.cfg.Copy()
 	// Timestamps are written as UTC instants; a fixed session zone makes
 	// what sluice reads back (the ledger) independent of the server's.
 	cfg.RuntimeParams["timezone"] = "UTC"
@@ -38,7 +43,7 @@ func (postgresDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
-func (postgresDialect) ColumnType(c Column) string {
+func (*postgresDialect) ColumnType(c Column) string {
 	switch c.Type {
 	case Integer:
 		return "BIGINT"
@@ -61,7 +66,7 @@ func (postgresDialect) ColumnType(c Column) string {
 
 // Inspect reads the table in the connection's current schema (the first
 // of its search_path), where an unqualified table name resolves.
-func (postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
+func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
 	var info TableInfo
 	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
@@ -89,31 +94,32 @@ func (postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (T
 	return info, nil
 }
 
-func (postgresDialect) TransactionalDDL() bool { return true }
+func (*postgresDialect) TransactionalDDL() bool { return true }
 
 // UpsertsRepeatedKeys is false: "ON CONFLICT DO UPDATE command cannot
 // affect row a second time".
-func (postgresDialect) UpsertsRepeatedKeys() bool { return false }
-func (postgresDialect) FoldKey(s string) string   { return s }
+func (*postgresDialect) UpsertsRepeatedKeys() bool { return false }
+func (*postgresDialect) FoldKey(s string) string   { return s }
 
-// BulkPath names how rows reach the table, for sluice check.
-func (postgresDialect) BulkPath() string { return "COPY (binary)" }
+// Describe: one COPY … FROM STDIN per file, in text form (see
+// newCopyWriter for why not binary).
+func (*postgresDialect) Describe() string { return "COPY (text)" }
 
-func (postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
+func (*postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
 
-func (d postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
+func (d *postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	return d.createTemp(ctx, tx, stage, ds, true)
 }
 
-func (postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
+func (*postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
 
-func (d postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+func (d *postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	return newCopyWriter(ctx, tx, t, d)
 }
 
 // MergeStage deduplicates with a join against each key's last line (a
 // hash join; NOT IN over a large stage would not be hashed), then upserts.
-func (d postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
 	keys := strings.Join(quoteAll(ds.Key), ", ")
 	on := make([]string, len(ds.Key))
 	for i, k := range quoteAll(ds.Key) {
@@ -125,7 +131,7 @@ func (d postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, d
 	if err != nil {
 		return 0, 0, fmt.Errorf("drop duplicate keys from stage: %w", err)
 	}
-	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, update, d.distinct)); err != nil {
+	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, mode, d.distinct)); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(stage)); err != nil {
@@ -134,10 +140,10 @@ func (d postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, d
 	return dups, affected, nil
 }
 
-// Encode leaves values to pgx, which sends each in the column's binary
-// form; timestamps are rounded to the microsecond PostgreSQL keeps, so
+// Encode leaves values as they are for the COPY text writer;
+// timestamps are rounded to the microsecond PostgreSQL keeps, so
 // equal stored values have equal keys.
-func (postgresDialect) Encode(c Column, v any) (any, error) {
+func (*postgresDialect) Encode(c Column, v any) (any, error) {
 	if x, ok := v.(time.Time); ok && c.Type == Timestamp {
 		return x.Round(time.Microsecond), nil
 	}
@@ -146,7 +152,7 @@ func (postgresDialect) Encode(c Column, v any) (any, error) {
 
 // Lock is a session-level advisory lock, keyed by a hash of the name in
 // the current database.
-func (postgresDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
+func (*postgresDialect) Lock(ctx context.Context, db *DB, name string, wait time.Duration) (func() error, error) {
 	key := "sluice:" + name
 	return sessionLock(ctx, db, wait,
 		func(ctx context.Context, conn bun.Conn) (ok bool, err error) {

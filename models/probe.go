@@ -21,7 +21,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 	ledger := NewLedger(db)
 	if !d.TransactionalDDL() {
 		if err := ledger.ensure(ctx, db.Bun); err != nil {
-			return db.privilegeError(err, "CREATE", "sluice_runs")
+			return db.privilegeError(err, "CREATE", ledgerTable)
 		}
 	}
 	tx, err := db.Begin(ctx)
@@ -31,7 +31,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 	defer tx.Rollback() //nolint:errcheck // the point is to leave nothing
 	if d.TransactionalDDL() {
 		if err := ledger.ensure(ctx, tx); err != nil {
-			return db.privilegeError(err, "CREATE", "sluice_runs")
+			return db.privilegeError(err, "CREATE", ledgerTable)
 		}
 	}
 	for _, ds := range append([]*Dataset{db.ledgerDataset()}, tables...) {
@@ -43,7 +43,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 			if !d.TransactionalDDL() {
 				continue // covered by the ledger's CREATE
 			}
-			if _, err := ds.Ensure(ctx, tx, d); err != nil {
+			if _, err := ensureTable(ctx, tx, d, ds); err != nil {
 				return db.privilegeError(err, "CREATE", ds.Table)
 			}
 			continue
@@ -67,7 +67,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 // ledgerDataset describes sluice_runs enough for the probe: the columns
 // a run is inserted with.
 func (db *DB) ledgerDataset() *Dataset {
-	ds := &Dataset{Table: "sluice_runs", Key: []string{"id"}}
+	ds := &Dataset{Table: ledgerTable, Key: []string{"id"}}
 	for _, f := range db.Bun.Table(reflect.TypeFor[Run]()).Fields {
 		if f.Name != "id" {
 			ds.Columns = append(ds.Columns, Column{Name: f.Name})
@@ -79,23 +79,10 @@ func (db *DB) ledgerDataset() *Dataset {
 // privilegeError names the missing privilege when err is the server
 // refusing one, and diagnoses anything else.
 func (db *DB) privilegeError(err error, privilege, table string) error {
-	if !privilegeDenied(err) {
+	if !db.Dialect.denied(err) {
 		return Diagnose(db.Target, err)
 	}
-	user := db.Target.User
-	grant := fmt.Sprintf("GRANT %s ON %s TO %s", privilege, table, user)
-	switch {
-	case privilege == "CREATE" && db.Target.Driver == "postgres":
-		grant = fmt.Sprintf("GRANT CREATE ON SCHEMA <schema> TO %s (the first schema of its search_path, often public)", user)
-	case privilege == "CREATE":
-		grant = fmt.Sprintf("GRANT CREATE, INDEX, CREATE TEMPORARY TABLES ON %s.* TO '%s'@'<host>'", db.Target.Database, user)
-	case db.Target.Driver == "postgres" && table == "sluice_runs":
-		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON sluice_runs TO %s; GRANT USAGE ON SEQUENCE sluice_runs_id_seq TO %s", user, user)
-	case db.Target.Driver == "postgres":
-		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", table, user)
-	case db.Target.Driver == "mysql":
-		grant = fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s.%s TO '%s'@'<host>'", db.Target.Database, table, user)
-	}
-	return &ServerError{Target: db.Target.String(), Problem: fmt.Sprintf("user %q may not %s %s", user, privilege, map[string]string{"CREATE": "tables here (" + table + ")", "INSERT": "into " + table, "UPDATE": table}[privilege]),
-		Hint: "an administrator can run: " + grant, Err: err}
+	what := map[string]string{"CREATE": "tables here (" + table + ")", "INSERT": "into " + table, "UPDATE": table}[privilege]
+	return &ServerError{Target: db.Target.String(), Problem: fmt.Sprintf("user %q may not %s %s", db.Target.User, privilege, what),
+		Hint: "an administrator can run: " + db.Dialect.grant(db.Target, privilege, table), Err: err}
 }

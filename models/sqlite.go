@@ -18,6 +18,9 @@ import (
 // SQLite has a single writer anyway, and one connection keeps the staging
 // temp table and the transaction on the same handle.
 type sqliteDialect struct {
+	// busyTimeout is how long SQLite waits for another writer's lock
+	// (pysqlite's timeout option, in seconds in the URL).
+	busyTimeout time.Duration
 	// inlineArgs is true for the pure-Go driver, where Bun formatting the
 	// values into the SQL text measured faster than binding them; the cgo
 	// driver binds faster (see BENCHMARKS.md).
@@ -29,8 +32,10 @@ type sqliteDialect struct {
 // short, and a second importer waits on the job lock instead.
 const defaultBusyTimeout = 10 * time.Second
 
+var _ Dialect = (*sqliteDialect)(nil)
+
 func newSQLite() *sqliteDialect {
-	return &sqliteDialect{inlineArgs: sqliteshim.DriverName() != "sqlite3"}
+	return &sqliteDialect{busyTimeout: defaultBusyTimeout, inlineArgs: sqliteshim.DriverName() != "sqlite3"}
 }
 
 func (*sqliteDialect) Name() string { return "sqlite" }
@@ -64,7 +69,7 @@ func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	sqldb.SetConnMaxLifetime(0)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	pragmas := []string{
-		fmt.Sprintf("PRAGMA busy_timeout = %d", t.busyTimeout.Milliseconds()),
+		fmt.Sprintf("PRAGMA busy_timeout = %d", d.busyTimeout.Milliseconds()),
 		"PRAGMA foreign_keys = ON",
 		"PRAGMA synchronous = NORMAL",
 		// A fixed page cache keeps memory flat whatever the file's size;
@@ -175,6 +180,12 @@ func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Ta
 	return info, nil
 }
 
+// Describe: SQLite has no bulk path of its own; prepared multi-row
+// INSERTs inside one transaction are the fastest way in.
+func (d *sqliteDialect) Describe() string {
+	return fmt.Sprintf("multi-row INSERT (%d rows a statement)", rowsPerStatement)
+}
+
 func (*sqliteDialect) TransactionalDDL() bool    { return true }
 func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
 func (*sqliteDialect) FoldKey(s string) string   { return s }
@@ -199,11 +210,11 @@ func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, d
 
 func (*sqliteDialect) distinct(a, b string) string { return a + " IS NOT " + b }
 
-func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, update bool) (dups, affected int64, err error) {
+func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
 	if dups, err = dedupeNotIn(ctx, tx, stage, ds); err != nil {
 		return 0, 0, err
 	}
-	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, update, d.distinct)); err != nil {
+	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, mode, d.distinct)); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE temp."+quoteIdent(stage)); err != nil {
@@ -214,8 +225,8 @@ func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds
 
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	suffix := ""
-	if t.Conflict != ConflictError {
-		suffix = " " + onConflict(t.Dataset, t.Conflict == ConflictUpdate, d.distinct)
+	if !t.Line {
+		suffix = " " + onConflict(t.Dataset, t.Mode, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
 	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, 32766)
@@ -272,5 +283,15 @@ func sqliteDecimal(s string) (any, error) {
 	return f, nil
 }
 
-// quoteIdent quotes an SQL identifier the standard way (SQLite, PostgreSQL).
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// SQLite's errors say what is wrong in their own words, and sqliteHint
+// adds the usual file-system causes when the file will not open.
+func (*sqliteDialect) diagnose(Target, error) *ServerError { return nil }
+func (*sqliteDialect) denied(error) bool                   { return false }
+func (*sqliteDialect) grant(Target, string, string) string { return "" }
+
+// unreachable: the busy error, from either driver, once busy_timeout ran
+// out; another writer will let go.
+func sqliteUnreachable(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}

@@ -49,7 +49,7 @@ func (w *textWriter) columns() []string {
 }
 
 // direct reports whether rows go straight into the target.
-func (w *textWriter) direct() bool { return w.target.Conflict == ConflictError || w.target.Fresh }
+func (w *textWriter) direct() bool { return w.target.Line || w.target.Fresh }
 
 func (w *textWriter) Write(ctx context.Context, rows []Row) error {
 	if len(rows) == 0 {

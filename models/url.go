@@ -1,18 +1,9 @@
 package models
 
 import (
-	"crypto/tls"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
 )
 
 // Target is a parsed DATABASE_URL.
@@ -27,11 +18,11 @@ type Target struct {
 	// User is the user name the server is asked for, for messages.
 	User string
 
-	pg *pgx.ConnConfig
-	my *mysql.Config
-	// busyTimeout is how long SQLite waits for another writer's lock
-	// (pysqlite's timeout option, in seconds in the URL).
-	busyTimeout time.Duration
+	// kind names the database for people ("PostgreSQL").
+	kind string
+	// dialect is the family's dialect, holding the URL's settings until
+	// Open connects with them.
+	dialect Dialect
 	// raw is the URL as given; never printed, since it may hold a password.
 	raw string
 }
@@ -65,16 +56,14 @@ type URLError struct {
 	Expected string
 }
 
-const (
-	sqliteForm   = "sqlite:///relative.db or sqlite:////absolute/path.db"
-	postgresForm = "postgresql://user:password@host:5432/database?sslmode=disable"
-	mysqlForm    = "mysql://user:password@host:3306/database?charset=utf8mb4"
-)
-
 func (e *URLError) Error() string {
 	exp := e.Expected
 	if exp == "" {
-		exp = sqliteForm + ", " + postgresForm + " or " + mysqlForm
+		forms := make([]string, len(families))
+		for i, d := range families {
+			forms[i] = d.form
+		}
+		exp = strings.Join(forms[:len(forms)-1], ", ") + " or " + forms[len(forms)-1]
 	}
 	return fmt.Sprintf("database url %q: %s (expected e.g. %s)", e.URL, e.Reason, exp)
 }
@@ -91,148 +80,27 @@ func ParseURL(raw, baseDir string) (Target, error) {
 		}
 		return Target{}, e
 	}
-	t := Target{raw: raw}
 	// SQLAlchemy names the Python driver after a '+'; sluice has its own.
 	family, _, _ := strings.Cut(strings.ToLower(scheme), "+")
-	var err error
-	switch family {
-	case "sqlite", "sqlite3":
-		t.Driver = "sqlite"
-		err = t.parseSQLite(rest, baseDir)
-	case "postgres", "postgresql", "pgsql":
-		t.Driver = "postgres"
-		err = t.parsePostgres(rest)
-	case "mysql", "mariadb":
-		t.Driver = "mysql"
-		err = t.parseMySQL(rest)
-	default:
-		return Target{}, &URLError{URL: Redact(raw), Reason: fmt.Sprintf("unsupported scheme %q (sluice supports sqlite, postgresql and mysql/mariadb)", scheme)}
+	d := familyFor(family)
+	if d == nil {
+		names := make([]string, len(families))
+		for i, d := range families {
+			names[i] = d.label
+		}
+		return Target{}, &URLError{URL: Redact(raw), Reason: fmt.Sprintf("unsupported scheme %q (sluice supports %s and %s)",
+			scheme, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])}
 	}
+	t := Target{Driver: d.name, kind: d.kind, raw: raw}
+	dialect, err := d.parse(&t, rest, baseDir)
 	if err != nil {
 		return Target{}, err
 	}
+	t.dialect = dialect
 	return t, nil
 }
 
+// fail is a URLError for t in the given expected form.
 func (t *Target) fail(form, format string, args ...any) error {
 	return &URLError{URL: Redact(t.raw), Reason: fmt.Sprintf(format, args...), Expected: form}
-}
-
-// parseSQLite reads SQLAlchemy's sqlite:// (memory), sqlite:///rel and
-// sqlite:////abs.
-func (t *Target) parseSQLite(rest, baseDir string) error {
-	path, query, _ := strings.Cut(rest, "?")
-	t.busyTimeout = defaultBusyTimeout
-	if q, err := url.ParseQuery(query); err == nil && q.Has("timeout") {
-		secs, err := strconv.ParseFloat(q.Get("timeout"), 64)
-		if err != nil || secs < 0 || secs > 3600 {
-			return t.fail(sqliteForm, "timeout %q is not a number of seconds", q.Get("timeout"))
-		}
-		t.busyTimeout = time.Duration(secs * float64(time.Second))
-	}
-	switch {
-	case path == "" || path == "/" || path == "/:memory:":
-		t.Path = ":memory:"
-	case !strings.HasPrefix(path, "/"):
-		return t.fail(sqliteForm, "a SQLite URL has three slashes before a relative path and four before an absolute one")
-	default:
-		p, err := url.PathUnescape(path[1:])
-		if err != nil {
-			return t.fail(sqliteForm, "%v", err)
-		}
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(baseDir, p)
-		}
-		t.Path = p
-	}
-	return nil
-}
-
-// parsePostgres hands the URL to pgx, which reads libpq's URL form and
-// its options (sslmode, host=/socket/dir, connect_timeout, …).
-func (t *Target) parsePostgres(rest string) error {
-	cfg, err := pgx.ParseConfig("postgres://" + rest)
-	if err != nil {
-		// pgx's message repeats the URL (redacted); keep only its reason.
-		msg := err.Error()
-		if _, after, found := strings.Cut(msg, "`: "); found {
-			msg = after
-		}
-		return t.fail(postgresForm, "%s", msg)
-	}
-	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
-		cfg.RuntimeParams["application_name"] = "sluice"
-	}
-	t.pg = cfg
-	t.Host, t.Database, t.User = cfg.Host, cfg.Database, cfg.User
-	if cfg.Port != 5432 && !strings.HasPrefix(cfg.Host, "/") {
-		t.Host = net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
-	}
-	return nil
-}
-
-// mysqlOptions are the query options a MySQL URL may carry, as PyMySQL
-// and mysqlclient spell them.
-const mysqlOptions = "charset, unix_socket, ssl_mode, connect_timeout"
-
-// parseMySQL reads mysql://user:password@host:port/database?options into
-// go-sql-driver's Config.
-func (t *Target) parseMySQL(rest string) error {
-	u, err := url.Parse("mysql://" + rest)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return t.fail(mysqlForm, "%v", err)
-	}
-	cfg := mysql.NewConfig()
-	cfg.User = u.User.Username()
-	cfg.Passwd, _ = u.User.Password()
-	cfg.DBName = strings.TrimPrefix(u.Path, "/")
-	if cfg.DBName == "" || strings.Contains(cfg.DBName, "/") {
-		return t.fail(mysqlForm, "name the database after the host: mysql://user@host/database")
-	}
-	cfg.Net, cfg.Addr = "tcp", u.Host
-	if u.Port() == "" && u.Hostname() != "" {
-		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
-	}
-	for name, vals := range u.Query() {
-		v := vals[len(vals)-1]
-		switch name {
-		case "charset":
-			if err := cfg.Apply(mysql.Charset(v, "")); err != nil {
-				return t.fail(mysqlForm, "charset %q: %v", v, err)
-			}
-		case "unix_socket":
-			cfg.Net, cfg.Addr = "unix", v
-		case "connect_timeout":
-			secs, err := strconv.Atoi(v)
-			if err != nil || secs < 0 {
-				return t.fail(mysqlForm, "connect_timeout %q is not a number of seconds", v)
-			}
-			cfg.Timeout = time.Duration(secs) * time.Second
-		case "ssl_mode":
-			switch strings.ToUpper(v) {
-			case "DISABLED":
-				cfg.TLSConfig = "false"
-			case "PREFERRED":
-				cfg.TLSConfig = "preferred"
-			case "REQUIRED":
-				cfg.TLSConfig, cfg.TLS = "skip-verify", &tls.Config{InsecureSkipVerify: true} //nolint:gosec // REQUIRED means encrypted, unverified, as in the mysql client
-			case "VERIFY_CA", "VERIFY_IDENTITY":
-				cfg.TLSConfig, cfg.TLS = "true", &tls.Config{ServerName: u.Hostname()}
-			default:
-				return t.fail(mysqlForm, "ssl_mode %q: want DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY", v)
-			}
-		default:
-			return t.fail(mysqlForm, "unknown option %q (sluice reads %s)", name, mysqlOptions)
-		}
-	}
-	if cfg.Addr == "" {
-		return t.fail(mysqlForm, "no host (and no unix_socket option)")
-	}
-	t.my = cfg
-	t.Host, t.Database, t.User = cfg.Addr, cfg.DBName, cfg.User
-	return nil
 }

@@ -93,11 +93,11 @@ func TestParseURL(t *testing.T) {
 func TestParseURLPasswords(t *testing.T) {
 	t.Parallel()
 	pg, err := ParseURL("postgresql://app:p%40ss%2Fw%3Ard@h/db", "")
-	if err != nil || pg.pg.Password != "p@ss/w:rd" {
-		t.Errorf("postgres password = %q, %v; want p@ss/w:rd", pg.pg.Password, err)
+	if err != nil || pg.dialect.(*postgresDialect).cfg.Password != "p@ss/w:rd" {
+		t.Errorf("postgres password = %q, %v; want p@ss/w:rd", pg.dialect.(*postgresDialect).cfg.Password, err)
 	}
 	my, err := ParseURL("mysql://app:p%40ss%2Fw%3Ard@h/db", "")
-	if err != nil || my.my.Passwd != "p@ss/w:rd" {
-		t.Errorf("mysql password = %q, %v; want p@ss/w:rd", my.my.Passwd, err)
+	if err != nil || my.dialect.(*mysqlDialect).cfg.Passwd != "p@ss/w:rd" {
+		t.Errorf("mysql password = %q, %v; want p@ss/w:rd", my.dialect.(*mysqlDialect).cfg.Passwd, err)
 	}
 }

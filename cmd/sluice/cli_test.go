@@ -477,6 +477,7 @@ func TestCheckCommand(t *testing.T) {
 	checkLines(t, "check on a fresh database", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///test.db (sqlite): SELECT 1 ok",
+		"database: rows are loaded with multi-row INSERT (100 rows a statement)",
 		"database: may create tables, insert and update",
 		"job socks: table socks does not exist yet; sluice import will create it with a unique index on (sku)",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
@@ -497,6 +498,7 @@ func TestCheckCommand(t *testing.T) {
 	checkLines(t, "check after an import", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///other.db (sqlite): SELECT 1 ok",
+		"database: rows are loaded with multi-row INSERT (100 rows a statement)",
 		"database: may create tables, insert and update",
 		"job socks: table socks ok (4 columns, unique key (sku))",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
@@ -528,6 +530,7 @@ func TestCheckBadTable(t *testing.T) {
 	checkLines(t, "check with a bad table", strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), []string{
 		"config " + s.config + ": 2 job(s)",
 		"database sqlite:///test.db (sqlite): SELECT 1 ok",
+		"database: rows are loaded with multi-row INSERT (100 rows a statement)",
 		"database: may create tables, insert and update",
 		"job socks: table socks: declared column(s) price missing from the existing table (it has sku, name, quantity); add them or fix config.yaml",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),

@@ -1,0 +1,224 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// Counts is what a load did to the table. Every distinct key among the
+// good rows lands in exactly one of Inserted, Updated, Unchanged.
+type Counts struct {
+	Duplicates int64 // earlier occurrences of a key that a later row replaced
+	Inserted   int64
+	Updated    int64
+	Unchanged  int64
+}
+
+// LoadSpec is what a load is asked to do: which table, in which mode, and
+// whether to keep the result.
+type LoadSpec struct {
+	Dataset *Dataset
+	Mode    Mode
+	// DryRun does everything, then rolls back: Commit keeps nothing, and a
+	// missing table is stood in for by a temporary one where creating the
+	// real one could not be undone (MySQL).
+	DryRun bool
+}
+
+// Load is one file's rows on their way into a table, inside the file's
+// transaction. Rows whose key occurs once in the file are written to the
+// table directly; rows whose key may occur more than once go through a
+// staging table, where the last occurrence wins before the merge. Where
+// the database lets one upsert meet a key twice (SQLite), everything goes
+// directly into an empty table, the last duplicate winning through the
+// upsert itself.
+//
+// A load is Prepared (the transaction begins), Started (the table is made
+// ready), written, Finished (the stage is merged, the counts taken) and
+// Committed; Abort, deferred, gives up at any point.
+type Load struct {
+	db   *DB
+	tx   *Tx
+	spec LoadSpec
+	// temp: the table is missing and this dry run may not create it, so
+	// Start creates a temporary stand-in.
+	temp    bool
+	before  int64 // rows in the table before the load
+	direct  BulkWriter
+	stage   string
+	staged  BulkWriter // created on first use
+	written int64
+}
+
+// Prepare begins a load: it opens the file's transaction, on a connection
+// of its own. Where CREATE TABLE would commit that transaction (MySQL) a
+// missing table is created first, on its own, in one statement with its
+// key, so no half-made table can be left behind. The caller may use Tx
+// (the ledger's check) before it calls Start.
+func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
+	l := &Load{db: db, spec: spec, stage: "sluice_stage_" + spec.Dataset.Table}
+	if !db.Dialect.TransactionalDDL() {
+		info, err := db.Dialect.Inspect(ctx, db.Bun, spec.Dataset.Table)
+		if err != nil {
+			return nil, fmt.Errorf("inspect table %s: %w", spec.Dataset.Table, err)
+		}
+		switch {
+		case info.Exists:
+		case spec.DryRun:
+			l.temp = true
+		default:
+			if _, err := ensureTable(ctx, db.Bun, db.Dialect, spec.Dataset); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.tx = tx
+	return l, nil
+}
+
+// Tx is the load's transaction, for the ledger's reads and writes: a run
+// recorded there commits with the data, or not at all.
+func (l *Load) Tx() *Tx { return l.tx }
+
+// Start makes the table ready inside the transaction (created if missing,
+// or checked against the declaration) and the writers with it. The job
+// lock must be held (and on SQLite the transaction holds the write lock)
+// for the counts to be exact.
+func (l *Load) Start(ctx context.Context) error {
+	ds := l.spec.Dataset
+	var err error
+	if l.temp {
+		err = createTempTable(ctx, l.tx, ds)
+	} else {
+		_, err = ensureTable(ctx, l.tx, l.db.Dialect, ds)
+	}
+	if err != nil {
+		return err
+	}
+	if l.before, err = countRows(ctx, l.tx, ds.Table); err != nil {
+		return err
+	}
+	mode := l.spec.Mode
+	if l.before == 0 {
+		// Only keys repeated in the file can meet: the last one wins.
+		mode = ModeUpsert
+	}
+	l.direct, err = l.db.Dialect.NewBulkWriter(ctx, l.tx, BulkTarget{
+		Table: ds.Table, Dataset: ds, Mode: mode,
+		Fresh: l.before == 0 && !l.db.Dialect.UpsertsRepeatedKeys(),
+	})
+	return err
+}
+
+// NeedsKeyScan reports whether rows whose key repeats in the file must be
+// found before writing: always but into an empty table on a database
+// whose upsert takes a key twice.
+func (l *Load) NeedsKeyScan() bool { return !l.allDirect() }
+
+func (l *Load) allDirect() bool { return l.before == 0 && l.db.Dialect.UpsertsRepeatedKeys() }
+
+// Write writes rows whose keys occur once in the file.
+func (l *Load) Write(ctx context.Context, rows []Row) error {
+	if l.staged != nil {
+		// One statement at a time on the connection.
+		if err := l.staged.Flush(); err != nil {
+			return err
+		}
+	}
+	l.written += int64(len(rows))
+	return l.direct.Write(ctx, rows)
+}
+
+// WriteStaged stages rows whose keys may occur more than once in the file.
+func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
+	if l.allDirect() {
+		return l.Write(ctx, rows)
+	}
+	if err := l.direct.Flush(); err != nil {
+		return err
+	}
+	if l.staged == nil {
+		if err := l.db.Dialect.CreateStage(ctx, l.tx, l.stage, l.spec.Dataset); err != nil {
+			return fmt.Errorf("create staging table: %w", err)
+		}
+		w, err := l.db.Dialect.NewBulkWriter(ctx, l.tx, BulkTarget{Table: l.stage, Dataset: l.spec.Dataset, Line: true})
+		if err != nil {
+			return err
+		}
+		l.staged = w
+	}
+	l.written += int64(len(rows))
+	return l.staged.Write(ctx, rows)
+}
+
+// Finish merges what was staged and returns the counts.
+func (l *Load) Finish(ctx context.Context) (Counts, error) {
+	var c Counts
+	ds := l.spec.Dataset
+	// Both statements end before either merges: one at a time on the
+	// connection.
+	if l.staged != nil {
+		if err := l.staged.Flush(); err != nil {
+			return c, err
+		}
+	}
+	if err := l.direct.Close(); err != nil {
+		return c, err
+	}
+	affected := l.direct.Affected()
+	if l.staged != nil {
+		if err := l.staged.Close(); err != nil {
+			return c, err
+		}
+		dups, n, err := l.db.Dialect.MergeStage(ctx, l.tx, l.stage, ds, l.spec.Mode)
+		if err != nil {
+			return c, fmt.Errorf("merge into %s: %w", ds.Table, err)
+		}
+		c.Duplicates = dups
+		affected += n
+	}
+	after, err := countRows(ctx, l.tx, ds.Table)
+	if err != nil {
+		return c, err
+	}
+	// The table only grows by new keys, and every statement writes a row
+	// only when it is new or differs, so the row counts before and after
+	// and the rows written account for every key.
+	c.Inserted = after - l.before
+	if l.allDirect() {
+		c.Duplicates = l.written - c.Inserted
+		return c, nil
+	}
+	c.Updated = l.db.Dialect.Updated(affected, c.Inserted)
+	c.Unchanged = l.written - c.Duplicates - c.Inserted - c.Updated
+	if c.Updated < 0 || c.Unchanged < 0 {
+		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",
+			ds.Table, l.written, c.Duplicates, l.before, after, affected)
+	}
+	return c, nil
+}
+
+// Commit ends the transaction: it commits, or for a dry run rolls back.
+func (l *Load) Commit() error {
+	if l.spec.DryRun {
+		return l.tx.Rollback()
+	}
+	return l.tx.Commit()
+}
+
+// Abort gives the load up: it ends any statement still being fed, which
+// would otherwise hold the connection, and rolls back. It is safe after
+// Commit, and meant to be deferred.
+func (l *Load) Abort() {
+	if l.direct != nil {
+		l.direct.Abort()
+	}
+	if l.staged != nil {
+		l.staged.Abort()
+	}
+	_ = l.tx.Rollback() // a no-op after Commit
+}

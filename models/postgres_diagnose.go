@@ -1,0 +1,57 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// diagnose explains the SQLSTATEs of the usual operator mistakes.
+func (*postgresDialect) diagnose(t Target, err error) *ServerError {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return nil
+	}
+	fail := func(problem, hint string) *ServerError {
+		return &ServerError{Target: t.String(), Problem: problem, Hint: hint, Err: err}
+	}
+	switch pg.Code {
+	case "28P01":
+		return fail(fmt.Sprintf("wrong password for user %q", t.User), "fix the password in the URL (escape @, : and / in it as %40, %3A and %2F)")
+	case "28000":
+		return fail(fmt.Sprintf("user %q may not connect", t.User), "check the user name, and that pg_hba.conf lets it connect from this host to this database")
+	case "3D000":
+		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s OWNER %s) or fix the name in the URL", t.Database, t.User))
+	}
+	return nil
+}
+
+// denied: insufficient_privilege.
+func (*postgresDialect) denied(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "42501"
+}
+
+// grant: CREATE is granted per schema, the others per table; the
+// ledger's id also needs its sequence. An empty privilege is everything
+// sluice needs.
+func (*postgresDialect) grant(t Target, privilege, table string) string {
+	user := t.User
+	switch {
+	case privilege == "":
+		return fmt.Sprintf("GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", user, user)
+	case privilege == "CREATE":
+		return fmt.Sprintf("GRANT CREATE ON SCHEMA <schema> TO %s (the first schema of its search_path, often public)", user)
+	case table == ledgerTable:
+		return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON sluice_runs TO %s; GRANT USAGE ON SEQUENCE sluice_runs_id_seq TO %s", user, user)
+	}
+	return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", table, user)
+}
+
+// unreachable: admin_shutdown, crash_shutdown, cannot_connect_now
+// (starting up).
+func postgresUnreachable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03")
+}
