@@ -34,10 +34,8 @@ func runSystemd(_ context.Context, e *env, args []string) error {
 	user := fs.String("user", "", "run the services as `NAME` and group NAME, or NAME:GROUP (default root)")
 	fs.StringVar(&opt.EnvFile, "env-file", "/etc/sluice/sluice.env", "the EnvironmentFile= the services read DATABASE_URL from")
 	fs.StringVar(&opt.Binary, "binary", "", "the sluice executable the units run (default: this one)")
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice systemd --help"}
 	}
 	if _, err := g.logger(e); err != nil {
 		return err
