@@ -19,10 +19,8 @@ const checkExamples = `  sluice check
 // look at every job's table, so a timer never finds out at 03:00.
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs, g := newFlagSet(e, "check", "check", checkExamples)
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice check --help"}
 	}
 	// check logs nothing, but a bad --log-level is still a usage error.
 	if _, err := g.logger(e); err != nil {

@@ -31,10 +31,8 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	runNow := fs.Bool("run-now", false, "run every job once at start, then keep the schedule")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long a running import may finish before it is cancelled and rolled back")
 	lockTimeout := fs.Duration("lock-timeout", importer.DefaultLockTimeout, "how long a run waits while another sluice imports the same job")
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice daemon --help"}
 	}
 	log, err := g.logger(e)
 	if err != nil {

@@ -75,6 +75,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseNoArgs parses args for a command that takes no positional
+// arguments: one is a usage error pointing to the command's --help.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: fs.Name() + " --help"}
+	}
+	return nil
+}
+
 // logger builds the slog logger the flags ask for, writing to w.
 func (g *globals) logger(e *env) (*slog.Logger, error) {
 	var level slog.Level

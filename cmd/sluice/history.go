@@ -17,10 +17,8 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 	fs, g := newFlagSet(e, "history", "history [--job NAME] [-n COUNT]", historyExamples)
 	job := fs.String("job", "", "only this job's runs")
 	n := fs.Int("n", 20, "how many runs, newest first")
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice history --help"}
 	}
 	if *n < 1 {
 		return &usageError{msg: "-n must be at least 1", hint: "sluice history -n 20"}

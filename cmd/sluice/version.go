@@ -11,10 +11,8 @@ import (
 
 func runVersion(ctx context.Context, e *env, args []string) error {
 	fs, _ := newFlagSet(e, "version", "version", "  sluice version\n")
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0]), hint: "sluice version --help"}
 	}
 	version, revision := "(devel)", ""
 	drivers := map[string]string{"github.com/jackc/pgx/v5": "", "github.com/go-sql-driver/mysql": ""}
