@@ -19,8 +19,9 @@ import (
 // neither --config nor SLUICE_CONFIG says otherwise.
 const DefaultConfigPath = "config.yaml"
 
-// Config is a loaded, expanded and validated config.yaml.
-type Config struct {
+// ConfigFile is a loaded, expanded and validated config.yaml, its jobs
+// compiled.
+type ConfigFile struct {
 	// Path is the absolute path of the file it was loaded from; relative
 	// paths inside it resolve against its directory.
 	Path     string
@@ -54,7 +55,7 @@ const (
 // ScheduleParser reads job schedules: standard five fields, descriptors
 // (@monthly, @every 1h), CRON_TZ= prefixes, and a leading seconds field
 // when daemon.seconds is set.
-func (c *Config) ScheduleParser() cron.Parser {
+func (c *ConfigFile) ScheduleParser() cron.Parser {
 	fields := cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor
 	if c.Daemon.Seconds {
 		fields |= cron.SecondOptional
@@ -71,10 +72,10 @@ type DatabaseConfig struct {
 }
 
 // Dir is the directory relative paths in the config resolve against.
-func (c *Config) Dir() string { return filepath.Dir(c.Path) }
+func (c *ConfigFile) Dir() string { return filepath.Dir(c.Path) }
 
 // Job returns the job named name.
-func (c *Config) Job(name string) (*Job, error) {
+func (c *ConfigFile) Job(name string) (*Job, error) {
 	for _, j := range c.Jobs {
 		if j.Name == name {
 			return j, nil
@@ -117,7 +118,7 @@ func (e *ConfigError) Error() string {
 // environment (lookup, normally os.LookupEnv), applies DATABASE_URL and
 // validates every job. Unknown keys are errors: a misspelt key silently
 // ignored is a job that does something else than its author thinks.
-func LoadConfig(path string, lookup func(string) (string, bool)) (*Config, error) {
+func LoadConfig(path string, lookup func(string) (string, bool)) (*ConfigFile, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -130,7 +131,7 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (*Config, error
 	if err != nil {
 		return nil, &ConfigError{File: path, Reason: err.Error()}
 	}
-	cfg := &Config{Path: abs}
+	cfg := &ConfigFile{Path: abs}
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(text)))
 	dec.KnownFields(true)
 	// An empty file decodes to io.EOF; validation then says what is missing.
@@ -173,4 +174,49 @@ func yamlError(file string, err error) error {
 		errs = append(errs, ce)
 	}
 	return errors.Join(errs...)
+}
+
+// validate checks the top-level settings and compiles every job.
+func (c *ConfigFile) validate(file string) error {
+	fail := func(field, format string, args ...any) error {
+		return &ConfigError{File: file, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if c.Database.URL == "" {
+		return fail("database.url", "is empty (set it or DATABASE_URL, e.g. sqlite:///sockmarket.db)")
+	}
+	if len(c.Jobs) == 0 {
+		return fail("jobs", "no jobs declared")
+	}
+	r := &c.Daemon.Retry
+	switch {
+	case r.Attempts < 0:
+		return fail("daemon.retry.attempts", "%d is negative (0 means the default, %d)", r.Attempts, DefaultRetryAttempts)
+	case r.Attempts == 0:
+		r.Attempts = DefaultRetryAttempts
+	}
+	switch {
+	case r.MaxDelay < 0:
+		return fail("daemon.retry.max_delay", "%s is negative", r.MaxDelay)
+	case r.MaxDelay == 0:
+		r.MaxDelay = DefaultRetryMaxDelay
+	}
+	parser := c.ScheduleParser()
+	seen := map[string]bool{}
+	for i, decl := range c.Jobs {
+		if decl == nil {
+			return fail(fmt.Sprintf("jobs[%d]", i), "empty job")
+		}
+		j, err := decl.JobConfig.compile(c.Dir(), parser, func(field, format string, args ...any) error {
+			return fail(fmt.Sprintf("jobs[%d].%s", i, field), format, args...)
+		})
+		if err != nil {
+			return err
+		}
+		if seen[j.Name] {
+			return fail(fmt.Sprintf("jobs[%d].name", i), "job %q is declared twice", j.Name)
+		}
+		seen[j.Name] = true
+		c.Jobs[i] = j
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/sluice-dev/sluice/models"
 )
@@ -130,7 +131,7 @@ func TestLoadConfigValid(t *testing.T) {
 		t.Fatalf("got %d jobs, want 2", len(cfg.Jobs))
 	}
 	ten, two := 10, 2
-	wantStock := Job{
+	wantStock := JobConfig{
 		Name:     "stock",
 		Schedule: "30 3 1 * *",
 		Source:   SourceConfig{Path: "/srv/dumps/stock-*.tsv", Delimiter: "tab", Encoding: "ISO_8859_1", Ragged: true},
@@ -145,27 +146,53 @@ func TestLoadConfigValid(t *testing.T) {
 			{Name: "counted_at", Type: "timestamp", Format: "2006-01-02 15:04"},
 			{Name: "counted_on", Type: "date"},
 		},
-		Rejects:     RejectsConfig{Max: " 5% ", Dir: "/var/lib/sluice/rejects"},
-		rejectLimit: rejectLimit{percent: 5, isPct: true},
-		source:      Source{Delimiter: '\t', Encoding: "ISO_8859_1", Ragged: true},
+		Rejects: RejectsConfig{Max: " 5% ", Dir: "/var/lib/sluice/rejects"},
 	}
 	// The defaults: mode upsert, at most 100 rejects into rejects/ next
 	// to the config, and a source path resolved against the config's
 	// folder rather than the working directory.
-	wantSocks := Job{
-		Name:        "socks",
-		Source:      SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
-		Table:       "socks",
-		Key:         []string{"sku"},
-		Mode:        models.ModeUpsert,
-		Columns:     []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
-		Rejects:     RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
-		rejectLimit: rejectLimit{count: 100},
-		source:      Source{Delimiter: ','},
+	wantSocks := JobConfig{
+		Name:    "socks",
+		Source:  SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
+		Table:   "socks",
+		Key:     []string{"sku"},
+		Mode:    models.ModeUpsert,
+		Columns: []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
+		Rejects: RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
 	}
-	for i, want := range []Job{wantStock, wantSocks} {
-		if got := *cfg.Jobs[i]; !reflect.DeepEqual(got, want) {
-			t.Errorf("jobs[%d]:\n got %+v\nwant %+v", i, got, want)
+	// What the jobs compile to.
+	type compiled struct {
+		source  string
+		format  Format
+		settle  time.Duration
+		limit   rejectLimit
+		keyIdx  []int
+		columns []models.Column
+	}
+	stockCols := []models.Column{
+		{Name: "warehouse", Type: models.Text, NotNull: true, Key: true},
+		{Name: "sku", Type: models.Text, NotNull: true, Key: true},
+		{Name: "on_hand", Type: models.Integer},
+		{Name: "price", Type: models.Decimal, Precision: 10, Scale: 2},
+		{Name: "counted_at", Type: models.Timestamp},
+		{Name: "counted_on", Type: models.Date},
+	}
+	wantCompiled := []compiled{
+		{"/srv/dumps/stock-*.tsv", Format{Delimiter: '\t', Encoding: "ISO_8859_1", Ragged: true}, DefaultSettle, rejectLimit{percent: 5, isPct: true}, []int{0, 1}, stockCols},
+		{filepath.Join(dir, "sample-data", "socks-*.csv"), Format{Delimiter: ','}, DefaultSettle, rejectLimit{count: 100}, []int{0},
+			[]models.Column{{Name: "sku", Type: models.Text, NotNull: true, Key: true}, {Name: "in_stock", Type: models.Boolean}}},
+	}
+	for i, want := range []JobConfig{wantStock, wantSocks} {
+		j := cfg.Jobs[i]
+		if !reflect.DeepEqual(j.JobConfig, want) {
+			t.Errorf("jobs[%d]:\n got %+v\nwant %+v", i, j.JobConfig, want)
+		}
+		got := compiled{j.Files().String(), j.format, j.Settle(), j.rejectLimit, j.keyIdx, nil}
+		for _, c := range j.columns {
+			got.columns = append(got.columns, c.Column)
+		}
+		if !reflect.DeepEqual(got, wantCompiled[i]) {
+			t.Errorf("jobs[%d] compiled:\n got %+v\nwant %+v", i, got, wantCompiled[i])
 		}
 	}
 	if got := cfg.Jobs[0].Columns[2].Header(); got != "On Hand" {

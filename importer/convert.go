@@ -11,74 +11,94 @@ import (
 	"github.com/sluice-dev/sluice/models"
 )
 
-// ColumnSpec is what conversion needs to know about one column; it is
-// filled from the dataset's column in config.yaml.
-type ColumnSpec struct {
-	Name string      // database column name, used in configuration errors
-	Type models.Type // "" is text, as in config.yaml
-	// Format is the Go time layout for date and timestamp columns; the
-	// default is "2006-01-02" for date and time.RFC3339Nano for timestamp
-	// (which also accepts RFC 3339 without a fraction). A layout without a
-	// zone reads times as UTC.
-	Format    string
-	Required  bool // an empty cell is an error instead of NULL
-	Key       bool // part of the natural key: an empty cell is always an error
-	Precision int  // decimal: total significant digits allowed, 0 = unchecked
-	// Scale is the number of decimal digits allowed after the point. It is
-	// checked only when Precision > 0 or ScaleSet, so that "scale: 0" in the
-	// config can be told apart from no scale at all.
-	Scale    int
-	ScaleSet bool
-}
-
 // Converter turns the text of one cell into the Go value documented on
-// models.Type. It is built once per column so the per-cell path does no
-// setup work; it holds no mutable state and is safe for concurrent use.
+// models.Type. It is built once per column, when the config is loaded, so
+// the per-cell path does no setup work; it holds no mutable state and is
+// safe for concurrent use.
 type Converter struct {
-	spec   ColumnSpec
-	layout string // date and timestamp
-	form   string // layout as shown in error messages
+	typ       models.Type
+	required  bool // an empty cell is an error instead of NULL
+	key       bool // part of the natural key: an empty cell is always an error
+	precision int  // decimal: total significant digits allowed, 0 = unchecked
+	// scale is the number of decimal digits allowed after the point. It
+	// is checked only when precision > 0 or scaleSet, so that "scale: 0"
+	// in the config can be told apart from no scale at all.
+	scale    int
+	scaleSet bool
+	layout   string // date and timestamp
+	form     string // layout as shown in error messages
 }
 
-// NewConverter checks spec and returns its converter. Errors name the
-// column and the bad setting, for the config check.
-func NewConverter(spec ColumnSpec) (*Converter, error) {
-	t, err := models.ParseType(string(spec.Type)) // "" is text, as in config.yaml
+// ColumnRuleError is a column declaration that cannot work. Field names
+// the setting at fault ("type", "format", "precision", "scale"), or is
+// empty when it is the column as a whole.
+type ColumnRuleError struct {
+	Column string
+	Field  string
+	Reason string
+}
+
+func (e *ColumnRuleError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("column %s: %s", e.Column, e.Reason)
+	}
+	return fmt.Sprintf("column %s: %s: %s", e.Column, e.Field, e.Reason)
+}
+
+// maxPrecision is the widest decimal every database takes (MySQL's).
+const maxPrecision = 65
+
+// NewConverter checks the rules of column c, declared in config.yaml, and
+// returns its converter; key says c is part of the natural key. It is the
+// one owner of those rules: config validation asks it, and a
+// *ColumnRuleError says which setting is wrong. The type's default
+// format is "2006-01-02" for date and RFC 3339 (with or without a
+// fraction) for timestamp; a layout without a zone reads times as UTC.
+func NewConverter(c ColumnConfig, key bool) (*Converter, error) {
+	fail := func(field, format string, args ...any) error {
+		return &ColumnRuleError{Column: c.Name, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	t, err := models.ParseType(c.Type)
 	if err != nil {
-		return nil, fmt.Errorf("column %s: %w", spec.Name, err)
+		return nil, fail("type", "%v", err)
 	}
-	spec.Type = t
-	c := &Converter{spec: spec}
-	if spec.Type != models.Date && spec.Type != models.Timestamp && spec.Format != "" {
-		return nil, fmt.Errorf("column %s: format %q is only for date and timestamp columns, not %s", spec.Name, spec.Format, spec.Type)
+	conv := &Converter{typ: t, required: c.Required, key: key}
+	if c.Format != "" && t != models.Date && t != models.Timestamp {
+		return nil, fail("format", "only date and timestamp columns take a format")
 	}
-	if spec.Type != models.Decimal && (spec.Precision != 0 || spec.Scale != 0 || spec.ScaleSet) {
-		return nil, fmt.Errorf("column %s: precision and scale are only for decimal columns, not %s", spec.Name, spec.Type)
+	if (c.Precision != nil || c.Scale != nil) && t != models.Decimal {
+		return nil, fail("", "only decimal columns take precision and scale")
 	}
-	if spec.Precision < 0 || spec.Scale < 0 {
-		return nil, fmt.Errorf("column %s: precision %d and scale %d must not be negative", spec.Name, spec.Precision, spec.Scale)
+	if p := c.Precision; p != nil {
+		if *p < 1 || *p > maxPrecision {
+			return nil, fail("precision", "%d is out of range (1 to %d)", *p, maxPrecision)
+		}
+		conv.precision = *p
 	}
-	if spec.Precision > 0 && spec.Scale > spec.Precision {
-		return nil, fmt.Errorf("column %s: scale %d is larger than precision %d", spec.Name, spec.Scale, spec.Precision)
+	if s := c.Scale; s != nil {
+		if *s < 0 || (c.Precision != nil && *s > *c.Precision) {
+			return nil, fail("scale", "%d is out of range (0 to precision)", *s)
+		}
+		conv.scale, conv.scaleSet = *s, true
 	}
-	switch spec.Type {
+	switch t {
 	case models.Date:
-		c.layout, c.form = spec.Format, spec.Format
-		if c.layout == "" {
-			c.layout, c.form = time.DateOnly, time.DateOnly
+		conv.layout, conv.form = c.Format, c.Format
+		if conv.layout == "" {
+			conv.layout, conv.form = time.DateOnly, time.DateOnly
 		}
 	case models.Timestamp:
-		c.layout, c.form = spec.Format, spec.Format
-		if c.layout == "" {
-			c.layout, c.form = time.RFC3339Nano, time.RFC3339+" (RFC 3339)"
+		conv.layout, conv.form = c.Format, c.Format
+		if conv.layout == "" {
+			conv.layout, conv.form = time.RFC3339Nano, time.RFC3339+" (RFC 3339)"
 		}
 	default:
-		return c, nil
+		return conv, nil
 	}
-	if err := checkLayout(c.layout); err != nil {
-		return nil, fmt.Errorf("column %s: format %q %w", spec.Name, spec.Format, err)
+	if err := checkLayout(conv.layout); err != nil {
+		return nil, fail("format", "%q %v", c.Format, err)
 	}
-	return c, nil
+	return conv, nil
 }
 
 // checkLayout catches layouts that parse but can never give a full date,
@@ -97,7 +117,7 @@ func checkLayout(layout string) error {
 // plain reason, without line or column, e.g. `"12x" is not an integer`; the
 // caller adds the position.
 func (c *Converter) Convert(cell string) (any, error) {
-	if c.spec.Type == models.Text {
+	if c.typ == models.Text {
 		if cell == "" {
 			return c.empty()
 		}
@@ -107,7 +127,7 @@ func (c *Converter) Convert(cell string) (any, error) {
 	if s == "" {
 		return c.empty()
 	}
-	switch c.spec.Type {
+	switch c.typ {
 	case models.Integer:
 		return convertInteger(s)
 	case models.Real:
@@ -135,9 +155,9 @@ func (c *Converter) Convert(cell string) (any, error) {
 // empty is the value of an empty cell: NULL unless the column forbids it.
 func (c *Converter) empty() (any, error) {
 	switch {
-	case c.spec.Key:
+	case c.key:
 		return nil, errors.New("key value is empty")
-	case c.spec.Required:
+	case c.required:
 		return nil, errors.New("required value is empty")
 	}
 	return nil, nil
@@ -249,28 +269,28 @@ func (c *Converter) decimal(s string) (any, error) {
 		canon = "-" + s[z:end]
 	}
 
-	if c.spec.Precision > 0 || c.spec.ScaleSet {
-		if len(frac) > c.spec.Scale {
+	if c.precision > 0 || c.scaleSet {
+		if len(frac) > c.scale {
 			// Trailing zeros past the scale change nothing ("1.230" is
 			// 1.23); only significant digits would be lost.
-			if sig := len(strings.TrimRight(frac, "0")); sig > c.spec.Scale {
-				return nil, fmt.Errorf("decimal %s has %s after the point; the column allows %d", canon, plural(sig, "digit"), c.spec.Scale)
+			if sig := len(strings.TrimRight(frac, "0")); sig > c.scale {
+				return nil, fmt.Errorf("decimal %s has %s after the point; the column allows %d", canon, plural(sig, "digit"), c.scale)
 			}
-			cut := len(frac) - c.spec.Scale
-			if c.spec.Scale == 0 {
+			cut := len(frac) - c.scale
+			if c.scale == 0 {
 				cut++ // the point too
 			}
 			canon = canon[:len(canon)-cut]
 		}
 	}
-	if c.spec.Precision > 0 {
+	if c.precision > 0 {
 		intDigits := len(intPart)
 		if intPart == "0" || intPart == "" {
 			intDigits = 0 // 0.99 fits NUMERIC(2,2)
 		}
-		if allowed := c.spec.Precision - c.spec.Scale; intDigits > allowed {
+		if allowed := c.precision - c.scale; intDigits > allowed {
 			return nil, fmt.Errorf("decimal %s has %s before the point; the column allows %d (precision %d, scale %d)",
-				canon, plural(intDigits, "digit"), allowed, c.spec.Precision, c.spec.Scale)
+				canon, plural(intDigits, "digit"), allowed, c.precision, c.scale)
 		}
 	}
 	return canon, nil

@@ -1,37 +1,36 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/sluice-dev/sluice/models"
 )
 
 func TestConvert(t *testing.T) {
-	text := ColumnSpec{Name: "note", Type: models.Text}
-	integer := ColumnSpec{Name: "qty", Type: models.Integer}
-	float := ColumnSpec{Name: "weight", Type: models.Real}
-	decimal := ColumnSpec{Name: "price", Type: models.Decimal}
-	dec52 := ColumnSpec{Name: "price", Type: models.Decimal, Precision: 5, Scale: 2, ScaleSet: true}
-	dec22 := ColumnSpec{Name: "rate", Type: models.Decimal, Precision: 2, Scale: 2, ScaleSet: true}
-	dec3 := ColumnSpec{Name: "count", Type: models.Decimal, Precision: 3}
-	scale0 := ColumnSpec{Name: "whole", Type: models.Decimal, ScaleSet: true}
-	boolean := ColumnSpec{Name: "active", Type: models.Boolean}
-	date := ColumnSpec{Name: "day", Type: models.Date}
-	dateEU := ColumnSpec{Name: "day", Type: models.Date, Format: "02/01/2006"}
-	dateTime := ColumnSpec{Name: "day", Type: models.Date, Format: "2006-01-02 15:04"}
-	dateZone := ColumnSpec{Name: "day", Type: models.Date, Format: "2006-01-02 -0700"}
-	ts := ColumnSpec{Name: "at", Type: models.Timestamp}
-	tsLocal := ColumnSpec{Name: "at", Type: models.Timestamp, Format: "2006-01-02 15:04:05"}
-	tsZone := ColumnSpec{Name: "at", Type: models.Timestamp, Format: "02 Jan 2006 15:04 -0700"}
-	required := func(c ColumnSpec) ColumnSpec { c.Required = true; return c }
-	key := func(c ColumnSpec) ColumnSpec { c.Key = true; return c }
+	text := colSpec{ColumnConfig{Name: "note", Type: "text"}, false}
+	integer := colSpec{ColumnConfig{Name: "qty", Type: "integer"}, false}
+	float := colSpec{ColumnConfig{Name: "weight", Type: "real"}, false}
+	decimal := colSpec{ColumnConfig{Name: "price", Type: "decimal"}, false}
+	dec52 := colSpec{ColumnConfig{Name: "price", Type: "decimal", Precision: ptr(5), Scale: ptr(2)}, false}
+	dec22 := colSpec{ColumnConfig{Name: "rate", Type: "decimal", Precision: ptr(2), Scale: ptr(2)}, false}
+	dec3 := colSpec{ColumnConfig{Name: "count", Type: "decimal", Precision: ptr(3)}, false}
+	scale0 := colSpec{ColumnConfig{Name: "whole", Type: "decimal", Scale: ptr(0)}, false}
+	boolean := colSpec{ColumnConfig{Name: "active", Type: "boolean"}, false}
+	date := colSpec{ColumnConfig{Name: "day", Type: "date"}, false}
+	dateEU := colSpec{ColumnConfig{Name: "day", Type: "date", Format: "02/01/2006"}, false}
+	dateTime := colSpec{ColumnConfig{Name: "day", Type: "date", Format: "2006-01-02 15:04"}, false}
+	dateZone := colSpec{ColumnConfig{Name: "day", Type: "date", Format: "2006-01-02 -0700"}, false}
+	ts := colSpec{ColumnConfig{Name: "at", Type: "timestamp"}, false}
+	tsLocal := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "2006-01-02 15:04:05"}, false}
+	tsZone := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "02 Jan 2006 15:04 -0700"}, false}
+	required := func(c colSpec) colSpec { c.Required = true; return c }
+	key := func(c colSpec) colSpec { c.key = true; return c }
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 	tests := []struct {
-		spec ColumnSpec
+		spec colSpec
 		in   string
 		want any
 		err  string
@@ -174,7 +173,7 @@ func TestConvert(t *testing.T) {
 	for _, tt := range tests {
 		name := fmt.Sprintf("%s/%s/%q", tt.spec.Type, tt.spec.Name, tt.in)
 		t.Run(name, func(t *testing.T) {
-			c, err := NewConverter(tt.spec)
+			c, err := NewConverter(tt.spec.ColumnConfig, tt.spec.key)
 			if err != nil {
 				t.Fatalf("NewConverter: %v", err)
 			}
@@ -205,31 +204,42 @@ func TestConvert(t *testing.T) {
 	}
 }
 
+// colSpec is a column declaration and whether it is part of the key.
+type colSpec struct {
+	ColumnConfig
+	key bool
+}
+
+func ptr(n int) *int { return &n }
+
 func TestNewConverterErrors(t *testing.T) {
 	tests := []struct {
-		spec ColumnSpec
-		err  string
+		col ColumnConfig
+		err string
 	}{
-		{ColumnSpec{Name: "x", Type: "money"}, `column x: unknown type "money" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
-		{ColumnSpec{Name: "d", Type: models.Date, Format: "YYYY-MM-DD"},
-			`column d: format "YYYY-MM-DD" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
-		{ColumnSpec{Name: "d", Type: models.Date, Format: "2006-01"},
-			`column d: format "2006-01" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
-		{ColumnSpec{Name: "t", Type: models.Timestamp, Format: "15:04:05"},
-			`column t: format "15:04:05" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
-		{ColumnSpec{Name: "n", Type: models.Integer, Format: "2006"}, `column n: format "2006" is only for date and timestamp columns, not integer`},
-		{ColumnSpec{Name: "s", Type: models.Text, Precision: 5}, `column s: precision and scale are only for decimal columns, not text`},
-		{ColumnSpec{Name: "p", Type: models.Decimal, Precision: -1}, `column p: precision -1 and scale 0 must not be negative`},
-		{ColumnSpec{Name: "p", Type: models.Decimal, Precision: 2, Scale: 3, ScaleSet: true}, `column p: scale 3 is larger than precision 2`},
+		{ColumnConfig{Name: "x", Type: "money"}, `column x: type: unknown type "money" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
+		{ColumnConfig{Name: "d", Type: "date", Format: "YYYY-MM-DD"},
+			`column d: format: "YYYY-MM-DD" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+		{ColumnConfig{Name: "d", Type: "date", Format: "2006-01"},
+			`column d: format: "2006-01" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+		{ColumnConfig{Name: "t", Type: "timestamp", Format: "15:04:05"},
+			`column t: format: "15:04:05" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+		{ColumnConfig{Name: "n", Type: "integer", Format: "2006"}, `column n: format: only date and timestamp columns take a format`},
+		{ColumnConfig{Name: "s", Type: "text", Precision: ptr(5)}, `column s: only decimal columns take precision and scale`},
+		{ColumnConfig{Name: "p", Type: "decimal", Precision: ptr(-1)}, `column p: precision: -1 is out of range (1 to 65)`},
+		{ColumnConfig{Name: "p", Type: "decimal", Precision: ptr(0)}, `column p: precision: 0 is out of range (1 to 65)`},
+		{ColumnConfig{Name: "p", Type: "decimal", Precision: ptr(2), Scale: ptr(3)}, `column p: scale: 3 is out of range (0 to precision)`},
+		{ColumnConfig{Name: "p", Type: "decimal", Scale: ptr(-1)}, `column p: scale: -1 is out of range (0 to precision)`},
 	}
 	for _, tt := range tests {
-		c, err := NewConverter(tt.spec)
-		if err == nil || err.Error() != tt.err {
-			t.Errorf("NewConverter(%+v) = %v, %v; want error %q", tt.spec, c, err, tt.err)
+		c, err := NewConverter(tt.col, false)
+		var re *ColumnRuleError
+		if err == nil || err.Error() != tt.err || !errors.As(err, &re) {
+			t.Errorf("NewConverter(%+v) = %v, %v; want a *ColumnRuleError %q", tt.col, c, err, tt.err)
 		}
 	}
 	// An empty type is text, as in config.yaml.
-	c, err := NewConverter(ColumnSpec{Name: "plain"})
+	c, err := NewConverter(ColumnConfig{Name: "plain"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,16 +250,16 @@ func TestNewConverterErrors(t *testing.T) {
 
 func BenchmarkConvert(b *testing.B) {
 	for _, bc := range []struct {
-		spec  ColumnSpec
+		col   ColumnConfig
 		cells []string
 	}{
-		{ColumnSpec{Name: "qty", Type: models.Integer}, []string{"1", "42", "-17", "123456789", " 7 ", "+3", "9001", "65535"}},
-		{ColumnSpec{Name: "price", Type: models.Decimal, Precision: 12, Scale: 2, ScaleSet: true}, []string{"12.50", "0.99", "1234.5", "-3.10", "007.50", ".5", "100", "99999.99"}},
-		{ColumnSpec{Name: "day", Type: models.Date}, []string{"2026-03-14", "1999-12-31", "2024-02-29", "2000-01-01"}},
-		{ColumnSpec{Name: "at", Type: models.Timestamp}, []string{"2026-03-14T15:09:26Z", "2026-03-14T15:09:26.123+02:00"}},
+		{ColumnConfig{Name: "qty", Type: "integer"}, []string{"1", "42", "-17", "123456789", " 7 ", "+3", "9001", "65535"}},
+		{ColumnConfig{Name: "price", Type: "decimal", Precision: ptr(12), Scale: ptr(2)}, []string{"12.50", "0.99", "1234.5", "-3.10", "007.50", ".5", "100", "99999.99"}},
+		{ColumnConfig{Name: "day", Type: "date"}, []string{"2026-03-14", "1999-12-31", "2024-02-29", "2000-01-01"}},
+		{ColumnConfig{Name: "at", Type: "timestamp"}, []string{"2026-03-14T15:09:26Z", "2026-03-14T15:09:26.123+02:00"}},
 	} {
-		b.Run(string(bc.spec.Type), func(b *testing.B) {
-			c, err := NewConverter(bc.spec)
+		b.Run(bc.col.Type, func(b *testing.B) {
+			c, err := NewConverter(bc.col, false)
 			if err != nil {
 				b.Fatal(err)
 			}

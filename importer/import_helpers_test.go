@@ -127,7 +127,7 @@ type importEnv struct {
 	t     testing.TB
 	ctx   context.Context
 	dir   string
-	cfg   *Config
+	cfg   *ConfigFile
 	db    *models.DB
 	im    *Importer
 	clock *testClock
@@ -187,12 +187,11 @@ func newImportEnvAt(t testing.TB, dir, url string, jobs ...string) *importEnv {
 		t.Fatalf("open %s: %v", cfg.Database.URL, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	im, err := New(ctx, db, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	clock := &testClock{now: clockStart}
+	im, err := New(ctx, db, Config{Log: slog.New(slog.NewTextHandler(t.Output(), nil)), Now: clock.Now})
 	if err != nil {
 		t.Fatalf("importer.New: %v", err)
 	}
-	clock := &testClock{now: clockStart}
-	im.Now = clock.Now
 	return &importEnv{t: t, ctx: ctx, dir: dir, cfg: cfg, db: db, im: im, clock: clock}
 }
 
@@ -238,7 +237,11 @@ func readImportFixture(t testing.TB, name string) string {
 // importFile imports one file with the named job.
 func (e *importEnv) importFile(job, path string, opt Options) Result {
 	e.t.Helper()
-	return e.im.ImportFile(e.ctx, e.job(job), path, opt)
+	results, err := e.im.ImportFiles(e.ctx, e.job(job), []string{path}, opt)
+	if err != nil || len(results) != 1 {
+		e.t.Fatalf("ImportFiles(%s) = %d results, %v; want one result", path, len(results), err)
+	}
+	return results[0]
 }
 
 // exec runs SQL statements, failing the test on error.

@@ -63,19 +63,19 @@ func testImportCancelled(t *testing.T, b dbtest.Backend, preCancel, existing boo
 	path := e.write("in/socks-2026-10.csv", data)
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
-	e.im.BatchRows = 10
+	e.im.cfg.BatchRows = 10
 	if preCancel {
 		cancel()
 	} else {
-		e.im.Progress = func(string, int64) func(Progress) {
+		e.im.cfg.Progress = func(string, int64) func(Progress) {
 			return func(Progress) { cancel() }
 		}
 	}
-	res := e.im.ImportFile(ctx, e.job("socks"), path, Options{})
+	res := e.im.importFile(ctx, e.job("socks"), File{Name: path}, Options{})
 	if res.Status != models.StatusInterrupted || !errors.Is(res.Err, context.Canceled) {
 		t.Errorf("Status %s, Err %v; want interrupted with context.Canceled", res.Status, res.Err)
 	}
-	e.im.Progress = nil
+	e.im.cfg.Progress = nil
 	// On MySQL the table is made before the transaction (CREATE TABLE
 	// commits there), so a cancelled first import may leave it, empty.
 	if e.tableExists("socks") {
@@ -101,7 +101,7 @@ func testImportCancelled(t *testing.T, b dbtest.Backend, preCancel, existing boo
 func TestImportProgress(t *testing.T) {
 	t.Parallel()
 	e := newImportEnv(t, socksJob(socksOpts{}))
-	e.im.BatchRows = 100
+	e.im.cfg.BatchRows = 100
 	path := e.write("in/socks-2026-09.csv", plainSocks(1000))
 	st, err := os.Stat(path)
 	if err != nil {
@@ -111,7 +111,7 @@ func TestImportProgress(t *testing.T) {
 	var started string
 	var startSize, last, lastRows int64
 	var calls, dones int
-	e.im.Progress = func(p string, size int64) func(Progress) {
+	e.im.cfg.Progress = func(p string, size int64) func(Progress) {
 		started, startSize = p, size
 		return func(pr Progress) {
 			mu.Lock()
@@ -263,7 +263,7 @@ func TestImportJobLock(t *testing.T) {
 		sep := a.fixture("socks-2026-09.csv", "in/socks-2026-09.csv")
 		// a stops at the end of reading, inside its transaction, lock held.
 		held, release := make(chan struct{}), make(chan struct{})
-		a.im.Progress = func(string, int64) func(Progress) {
+		a.im.cfg.Progress = func(string, int64) func(Progress) {
 			return func(p Progress) {
 				if p.Done {
 					close(held)
@@ -291,7 +291,7 @@ func TestImportJobLock(t *testing.T) {
 			t.Fatalf("the first import ended before it held the lock: %s %v", ra.Status, ra.Err)
 		}
 
-		o.im.LockTimeout = 200 * time.Millisecond
+		o.im.cfg.LockTimeout = 200 * time.Millisecond
 		results, err := o.im.ImportFiles(o.ctx, o.job("socks"), []string{sep}, Options{})
 		var le *LockedError
 		if !errors.As(err, &le) || le.Job != "socks" || len(results) != 0 {
@@ -300,7 +300,7 @@ func TestImportJobLock(t *testing.T) {
 			t.Errorf("LockedError says %q", err)
 		}
 
-		o.im.LockTimeout = DefaultLockTimeout
+		o.im.cfg.LockTimeout = DefaultLockTimeout
 		done := make(chan Result, 1)
 		go func() { done <- o.importLocked(sep) }()
 		// This only detects a second importer that did not wait: one

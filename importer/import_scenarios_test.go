@@ -180,7 +180,7 @@ func TestImportFailedFile(t *testing.T) {
 			eachPathAndBackend(t, func(t *testing.T, b dbtest.Backend, maxSuspects int) {
 				e := newImportEnvOn(t, b, socksJob(socksOpts{Max: tt.max}))
 				e.im.maxSuspects = maxSuspects
-				e.im.BatchRows = 2 // some batches are written before the bad one
+				e.im.cfg.BatchRows = 2 // some batches are written before the bad one
 				e.exec(handMade(b, checkedSocks)...)
 				checkResult(t, "september", e.importFile("socks", e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv"), Options{}), ok(4, 4, 0, 0))
 

@@ -97,7 +97,7 @@ func TestImportNULInText(t *testing.T) {
 
 func testImportNULInText(t *testing.T, be dbtest.Backend, batch int) {
 	e := newImportEnvOn(t, be, socksJob(socksOpts{}))
-	e.im.BatchRows = batch
+	e.im.cfg.BatchRows = batch
 	var b strings.Builder
 	b.WriteString("sku,name,Color,price,quantity,in_stock,updated_on,restocked_at\n")
 	for i := range 500 { // about 20 KiB, past the sniffed start
@@ -141,7 +141,7 @@ func TestImportWriteError(t *testing.T) {
 
 func testImportWriteError(t *testing.T, be dbtest.Backend, batch int) {
 	e := newImportEnvOn(t, be, socksJob(socksOpts{}))
-	e.im.BatchRows = batch
+	e.im.cfg.BatchRows = batch
 	// notes is not declared, NOT NULL and has no default: every
 	// insert fails.
 	e.exec(handMade(be, `CREATE TABLE socks (sku {key} PRIMARY KEY, name TEXT, colour TEXT, price {num}, quantity INTEGER,

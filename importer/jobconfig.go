@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -14,9 +15,10 @@ import (
 	"github.com/sluice-dev/sluice/models"
 )
 
-// Job is one import: where the files are, which table they go to, and how
-// each CSV column maps to a typed database column.
-type Job struct {
+// JobConfig is one job as config.yaml declares it: where the files are,
+// which table they go to, and how each CSV column maps to a typed
+// database column.
+type JobConfig struct {
 	Name     string         `yaml:"name"`
 	Schedule string         `yaml:"schedule"`
 	Source   SourceConfig   `yaml:"source"`
@@ -25,10 +27,6 @@ type Job struct {
 	Mode     models.Mode    `yaml:"mode"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
-
-	// Filled in by validation.
-	rejectLimit rejectLimit
-	source      Source
 }
 
 // SourceConfig is the source: block of a job.
@@ -47,14 +45,6 @@ type SourceConfig struct {
 
 // DefaultSettle is source.settle when the config does not say.
 const DefaultSettle = 5 * time.Second
-
-// SettleTime is source.settle, or its default.
-func (s SourceConfig) SettleTime() time.Duration {
-	if s.Settle == nil {
-		return DefaultSettle
-	}
-	return *s.Settle
-}
 
 // ColumnConfig declares one database column and the CSV header it is read
 // from.
@@ -84,28 +74,6 @@ type RejectsConfig struct {
 	Dir string `yaml:"dir"`
 }
 
-// rejectLimit is RejectsConfig.Max parsed: exactly one of the two is used.
-type rejectLimit struct {
-	count   int
-	percent float64 // >= 0 when isPct
-	isPct   bool
-}
-
-// exceeded reports whether rejected rows out of total break the limit.
-func (l rejectLimit) exceeded(rejected, total int64) bool {
-	if l.isPct {
-		return total > 0 && float64(rejected)*100 > l.percent*float64(total)
-	}
-	return rejected > int64(l.count)
-}
-
-func (l rejectLimit) String() string {
-	if l.isPct {
-		return strconv.FormatFloat(l.percent, 'f', -1, 64) + "%"
-	}
-	return strconv.Itoa(l.count)
-}
-
 const (
 	defaultRejectMax = "100"
 	defaultRejectDir = "rejects"
@@ -116,81 +84,54 @@ var (
 	jobNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 )
 
-func (c *Config) validate(file string) error {
-	fail := func(field, format string, args ...any) error {
-		return &ConfigError{File: file, Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
-	if c.Database.URL == "" {
-		return fail("database.url", "is empty (set it or DATABASE_URL, e.g. sqlite:///sockmarket.db)")
-	}
-	if len(c.Jobs) == 0 {
-		return fail("jobs", "no jobs declared")
-	}
-	r := &c.Daemon.Retry
-	switch {
-	case r.Attempts < 0:
-		return fail("daemon.retry.attempts", "%d is negative (0 means the default, %d)", r.Attempts, DefaultRetryAttempts)
-	case r.Attempts == 0:
-		r.Attempts = DefaultRetryAttempts
-	}
-	switch {
-	case r.MaxDelay < 0:
-		return fail("daemon.retry.max_delay", "%s is negative", r.MaxDelay)
-	case r.MaxDelay == 0:
-		r.MaxDelay = DefaultRetryMaxDelay
-	}
-	parser := c.ScheduleParser()
-	seen := map[string]bool{}
-	for i, j := range c.Jobs {
-		if j == nil {
-			return fail(fmt.Sprintf("jobs[%d]", i), "empty job")
-		}
-		if err := j.validate(c.Dir(), parser, func(field, format string, args ...any) error {
-			return fail(fmt.Sprintf("jobs[%d].%s", i, field), format, args...)
-		}); err != nil {
-			return err
-		}
-		if seen[j.Name] {
-			return fail(fmt.Sprintf("jobs[%d].name", i), "job %q is declared twice", j.Name)
-		}
-		seen[j.Name] = true
-	}
-	return nil
-}
+// failFunc reports a config problem at a key path below the job.
+type failFunc func(field, format string, args ...any) error
 
-func (j *Job) validate(dir string, parser cron.Parser, fail func(field, format string, args ...any) error) error {
-	if !jobNameRE.MatchString(j.Name) {
-		return fail("name", "%q is not a valid job name (letters, digits, _ . -)", j.Name)
+// compile validates the declaration and compiles it into the job every
+// import uses; dir is the config's folder, which relative paths resolve
+// against. Defaults are filled into the declaration, so it shows what is
+// in force.
+func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job, error) {
+	if !jobNameRE.MatchString(c.Name) {
+		return nil, fail("name", "%q is not a valid job name (letters, digits, _ . -)", c.Name)
 	}
-	if j.Schedule != "" {
-		if err := checkSchedule(parser, j.Schedule); err != nil {
-			return fail("schedule", "bad cron spec %q: %v", j.Schedule, err)
+	if c.Schedule != "" {
+		if err := checkSchedule(parser, c.Schedule); err != nil {
+			return nil, fail("schedule", "bad cron spec %q: %v", c.Schedule, err)
 		}
 	}
-	if err := j.validateSource(dir, fail); err != nil {
-		return err
+	j := &Job{}
+	if err := j.compileSource(&c.Source, dir, fail); err != nil {
+		return nil, err
 	}
-	if !identRE.MatchString(j.Table) {
-		return fail("table", "%q is not a valid table name", j.Table)
+	if !identRE.MatchString(c.Table) {
+		return nil, fail("table", "%q is not a valid table name", c.Table)
 	}
-	mode, err := models.ParseMode(string(j.Mode))
+	mode, err := models.ParseMode(string(c.Mode))
 	if err != nil {
-		return fail("mode", "%v", err)
+		return nil, fail("mode", "%v", err)
 	}
-	j.Mode = mode
-	if err := j.validateColumns(fail); err != nil {
-		return err
+	c.Mode = mode
+	if err := j.compileColumns(c.Columns, c.Key, fail); err != nil {
+		return nil, err
 	}
-	return j.validateRejects(dir, fail)
+	if err := j.compileRejects(&c.Rejects, dir, fail); err != nil {
+		return nil, err
+	}
+	j.JobConfig = c
+	return j, nil
 }
 
-func (j *Job) validateSource(dir string, fail func(field, format string, args ...any) error) error {
-	s := &j.Source
+func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 	if s.Path == "" {
 		return fail("source.path", "is empty (a file or glob such as data/socks-*.csv)")
 	}
 	if s.Settle != nil && *s.Settle < 0 {
 		return fail("source.settle", "%s is negative", *s.Settle)
+	}
+	j.settle = DefaultSettle
+	if s.Settle != nil {
+		j.settle = *s.Settle
 	}
 	if _, err := filepath.Match(s.Path, ""); err != nil {
 		return fail("source.path", "bad glob %q: %v", s.Path, err)
@@ -198,6 +139,7 @@ func (j *Job) validateSource(dir string, fail func(field, format string, args ..
 	if !filepath.IsAbs(s.Path) {
 		s.Path = filepath.Join(dir, s.Path)
 	}
+	j.source = newGlobSource(s.Path)
 	delim := ','
 	switch s.Delimiter {
 	case "", ",":
@@ -213,65 +155,78 @@ func (j *Job) validateSource(dir string, fail func(field, format string, args ..
 	if _, err := parseEncoding(s.Encoding); err != nil {
 		return fail("source.encoding", "%v", err)
 	}
-	j.source = Source{Delimiter: delim, Encoding: s.Encoding, Ragged: s.Ragged}
+	j.format = Format{Delimiter: delim, Encoding: s.Encoding, Ragged: s.Ragged}
 	return nil
 }
 
-func (j *Job) validateColumns(fail func(field, format string, args ...any) error) error {
-	if len(j.Columns) == 0 {
+// compileColumns checks the names and the key here and each column's type
+// rules in its converter (NewConverter owns them), and fills in the
+// canonical type names.
+func (j *Job) compileColumns(cols []ColumnConfig, key []string, fail failFunc) error {
+	if len(cols) == 0 {
 		return fail("columns", "no columns declared")
 	}
-	names, headers := map[string]bool{}, map[string]bool{}
-	for i := range j.Columns {
-		c := &j.Columns[i]
+	names, headers := map[string]int{}, map[string]bool{}
+	for i := range cols {
+		c := &cols[i]
 		field := fmt.Sprintf("columns[%d]", i)
 		if !identRE.MatchString(c.Name) {
 			return fail(field+".name", "%q is not a valid column name", c.Name)
 		}
-		if names[strings.ToLower(c.Name)] {
+		if _, dup := names[strings.ToLower(c.Name)]; dup {
 			return fail(field+".name", "column %q is declared twice", c.Name)
 		}
-		names[strings.ToLower(c.Name)] = true
+		names[strings.ToLower(c.Name)] = i
 		if headers[c.Header()] {
 			return fail(field+".csv", "CSV header %q is mapped twice", c.Header())
 		}
 		headers[c.Header()] = true
-		t, err := models.ParseType(c.Type)
-		if err != nil {
-			return fail(field+".type", "%v", err)
-		}
-		c.Type = string(t)
-		if c.Format != "" && t != models.Date && t != models.Timestamp {
-			return fail(field+".format", "only date and timestamp columns take a format")
-		}
-		if (c.Precision != nil || c.Scale != nil) && t != models.Decimal {
-			return fail(field, "only decimal columns take precision and scale")
-		}
-		if c.Precision != nil && (*c.Precision < 1 || *c.Precision > 65) {
-			return fail(field+".precision", "%d is out of range (1 to 65)", *c.Precision)
-		}
-		if c.Scale != nil && (*c.Scale < 0 || (c.Precision != nil && *c.Scale > *c.Precision)) {
-			return fail(field+".scale", "%d is out of range (0 to precision)", *c.Scale)
-		}
 	}
-	if len(j.Key) == 0 {
+	if len(key) == 0 {
 		return fail("key", "no key declared (the natural ID: one or more column names)")
 	}
-	seen := map[string]bool{}
-	for i, k := range j.Key {
-		if !names[strings.ToLower(k)] {
+	isKey := make([]bool, len(cols))
+	for i, k := range key {
+		c, ok := names[strings.ToLower(k)]
+		if !ok {
 			return fail(fmt.Sprintf("key[%d]", i), "%q is not a declared column", k)
 		}
-		if seen[strings.ToLower(k)] {
+		if isKey[c] {
 			return fail(fmt.Sprintf("key[%d]", i), "%q is named twice", k)
 		}
-		seen[strings.ToLower(k)] = true
+		isKey[c] = true
+		j.keyIdx = append(j.keyIdx, c)
+	}
+	j.columns = make([]column, len(cols))
+	for i := range cols {
+		c := &cols[i]
+		conv, err := NewConverter(*c, isKey[i])
+		var re *ColumnRuleError
+		if errors.As(err, &re) {
+			field := fmt.Sprintf("columns[%d]", i)
+			if re.Field != "" {
+				field += "." + re.Field
+			}
+			return fail(field, "%s", re.Reason)
+		}
+		if err != nil {
+			return err
+		}
+		t, _ := models.ParseType(c.Type) // the converter has checked it
+		c.Type = string(t)
+		mc := models.Column{Name: c.Name, Type: t, NotNull: c.Required || isKey[i], Key: isKey[i]}
+		if c.Precision != nil {
+			mc.Precision = *c.Precision
+		}
+		if c.Scale != nil {
+			mc.Scale = *c.Scale
+		}
+		j.columns[i] = column{Column: mc, header: c.Header(), conv: conv}
 	}
 	return nil
 }
 
-func (j *Job) validateRejects(dir string, fail func(field, format string, args ...any) error) error {
-	r := &j.Rejects
+func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error {
 	if r.Max == "" {
 		r.Max = defaultRejectMax
 	}

@@ -1,12 +1,12 @@
 package importer
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -109,10 +109,10 @@ func (f *keyFilter) suspect(key []byte) bool {
 // become the float 1.5), and Dialect.FoldKey makes text the database's
 // collation holds equal fold equal.
 func (p *plan) appendKey(b []byte, values []any) []byte {
-	for _, i := range p.keyIdx {
+	for _, i := range p.j.keyIdx {
 		switch v := values[i].(type) {
 		case string:
-			if p.columns[i].Type == models.Decimal {
+			if p.j.columns[i].Type == models.Decimal {
 				// PostgreSQL and MySQL hold 1.50 and 1.5 equal; the
 				// converter keeps the digits as written.
 				v = trimDecimalZeros(v)
@@ -148,22 +148,18 @@ func trimDecimalZeros(s string) string {
 // skipped here; the import proper rejects them. The filter's bits are
 // dropped at the end: only the suspects are needed from then on, and the
 // memory goes back to the system before the import starts.
-func (j *Job) scanKeys(path string, p *plan, maxSuspects int) (kf *keyFilter, err error) {
-	f, err := os.Open(path)
+func scanKeys(ctx context.Context, src Source, f File, p *plan, maxSuspects int) (*keyFilter, error) {
+	r, err := src.Open(ctx, f)
 	if err != nil {
-		return nil, err // a *PathError: it names the file
+		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", path, err)
-	}
-	rd, err := NewReader(f, path, j.source)
+	defer r.Close()
+	rd, err := NewReader(r, f.Name, p.j.format)
 	if err != nil {
 		return nil, err
 	}
 	rd.keysOnly = true
-	kf = newKeyFilter(st.Size(), maxSuspects)
+	kf := newKeyFilter(f.Size, maxSuspects)
 	defer func() {
 		kf.bits = nil
 		kf.free()
@@ -185,6 +181,9 @@ outer:
 		case errors.Is(err, io.EOF):
 			return kf, nil
 		case errors.Is(err, errIrregular):
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // the splitter only saw a failed read
+			}
 			// Past a CSV error the splitter cannot promise record
 			// boundaries: stage every row, as the import proper decides
 			// row by row.
@@ -196,7 +195,7 @@ outer:
 		if rec.Err != nil {
 			continue
 		}
-		for _, i := range p.keyIdx {
+		for _, i := range p.j.keyIdx {
 			v, err := p.cell(i, rec)
 			if err != nil {
 				continue outer
@@ -216,7 +215,7 @@ outer:
 // Reader would reject come back with Err set, like Reader.Next's.
 func keyRecordsFrom(rd *Reader, p *plan) func() (Record, error) {
 	var cols []int
-	for _, i := range p.keyIdx {
+	for _, i := range p.j.keyIdx {
 		cols = append(cols, p.fields[i])
 	}
 	k := newKeyRecords(rd.text, byte(rd.delim), cols)

@@ -23,7 +23,7 @@ func (e *LockedError) Error() string {
 // someone imports by hand waits instead of importing the same files.
 func (im *Importer) lockJob(ctx context.Context, j *Job) (func(), error) {
 	start := time.Now()
-	release, err := im.DB.Dialect.Lock(ctx, im.DB, j.Name, im.LockTimeout)
+	release, err := im.db.Dialect.Lock(ctx, im.db, j.Name, im.cfg.LockTimeout)
 	if errors.Is(err, models.ErrLocked) {
 		return nil, &LockedError{Job: j.Name, Waited: time.Since(start).Round(time.Millisecond)}
 	}
@@ -31,11 +31,11 @@ func (im *Importer) lockJob(ctx context.Context, j *Job) (func(), error) {
 		return nil, fmt.Errorf("job %s: take lock: %w", j.Name, err)
 	}
 	if waited := time.Since(start); waited > time.Second {
-		im.Log.Info("job lock taken after waiting", "job", j.Name, "waited", waited.Round(time.Millisecond))
+		im.log.Info("job lock taken after waiting", "job", j.Name, "waited", waited.Round(time.Millisecond))
 	}
 	return func() {
 		if err := release(); err != nil {
-			im.Log.Warn("release job lock", "job", j.Name, "err", err)
+			im.log.Warn("release job lock", "job", j.Name, "err", err)
 		}
 	}, nil
 }

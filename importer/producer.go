@@ -20,12 +20,12 @@ type batch struct {
 // producer reads, converts, encodes and batches rows; rejects go to the
 // reject file. It runs on its own goroutine, ahead of the writer.
 type producer struct {
-	im       *Importer
-	j        *Job
 	p        *plan
-	ds       *models.Dataset
+	width    int // values a row
+	size     int // rows a batch
 	rd       *Reader
 	rejects  *rejectFile
+	limit    rejectLimit
 	keys     *keyFilter // nil: no key repeats matter (the table is empty)
 	out      chan<- *batch
 	free     <-chan *batch // written batches, for reuse
@@ -36,7 +36,7 @@ type producer struct {
 // run stops early once a count limit on rejects is broken, since the file
 // will fail anyway.
 func (pr *producer) run(ctx context.Context) error {
-	width, size := len(pr.ds.Columns), pr.im.BatchRows
+	width, size := pr.width, pr.size
 	// A batch is never touched once sent until the writer hands it back.
 	newBatch := func(staged bool) *batch {
 		select {
@@ -115,7 +115,7 @@ func (pr *producer) reject(e *RowError, rec Record) error {
 	if err := pr.rejects.Add(e, rec.Fields); err != nil {
 		return err
 	}
-	if lim := pr.j.rejectLimit; !lim.isPct && lim.exceeded(pr.res.Rejected, pr.res.Rows) {
+	if lim := pr.limit; !lim.isPct && lim.exceeded(pr.res.Rejected, pr.res.Rows) {
 		return fmt.Errorf("%s: more than rejects.max %s rows rejected (stopped at line %d); nothing was imported (see %s)",
 			pr.rd.path, lim, rec.Line, pr.rejects.Path())
 	}

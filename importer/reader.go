@@ -18,10 +18,10 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// Source describes how to read one job's files (it is filled from
-// config.yaml). The zero value reads comma-separated UTF-8 and rejects short
-// rows.
-type Source struct {
+// Format says how to read one job's files (it is filled from the job's
+// source: block). The zero value reads comma-separated UTF-8 and rejects
+// short rows.
+type Format struct {
 	// Delimiter separates fields; 0 means ','.
 	Delimiter rune
 	// Encoding is the character set of the file: "utf-8" (default, also
@@ -92,7 +92,7 @@ type Record struct {
 	// header is line 1 unless blank lines precede it.
 	Line int
 	// Fields has len(Header()) entries when Err is nil (padded with "" when
-	// Source.Ragged); otherwise the raw fields as read, or nil when the row
+	// Format.Ragged); otherwise the raw fields as read, or nil when the row
 	// could not be split (a quote error). The slice is valid only until the
 	// next call to Next, which reuses it; the strings stay valid.
 	Fields []string
@@ -147,23 +147,23 @@ const (
 
 // NewReader wraps r (the raw file bytes) for the file named path, which is
 // only used in error messages. It detects gzip by its magic bytes (not the
-// name), drops a UTF-8 BOM, decodes src.Encoding to UTF-8 and reads the
+// name), drops a UTF-8 BOM, decodes f.Encoding to UTF-8 and reads the
 // header row. Problems with the file are returned as *FileError; a bad
-// Source is a plain error.
-func NewReader(r io.Reader, path string, src Source) (*Reader, error) {
-	delim := src.Delimiter
+// Format is a plain error.
+func NewReader(r io.Reader, path string, f Format) (*Reader, error) {
+	delim := f.Delimiter
 	if delim == 0 {
 		delim = ','
 	}
 	if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
 		return nil, fmt.Errorf("source.delimiter %q cannot separate fields", delim)
 	}
-	enc, err := parseEncoding(src.Encoding)
+	enc, err := parseEncoding(f.Encoding)
 	if err != nil {
 		return nil, err
 	}
 
-	rd := &Reader{path: path, ragged: src.Ragged, count: &countingReader{r: r}}
+	rd := &Reader{path: path, ragged: f.Ragged, count: &countingReader{r: r}}
 	raw := bufio.NewReaderSize(rd.count, bufSize)
 	text := raw
 	if magic, err := raw.Peek(2); err != nil && err != io.EOF {

@@ -52,7 +52,7 @@ func TestReader(t *testing.T) {
 		name    string
 		file    string // fixture in testdata/reader, or the name data is written to
 		data    []byte // generated content (binary or awkward by hand); nil reads the fixture
-		src     Source
+		src     Format
 		header  []string // nil: NewReader must fail with err
 		records []wantRecord
 		err     string // *FileError text; "" means io.EOF after records
@@ -65,26 +65,26 @@ func TestReader(t *testing.T) {
 		{name: "CRLF line ends", file: "crlf.csv", data: []byte("id,name\r\n1,a\r\n2,\"x\r\ny\"\r\n3,c\r\n"), header: []string{"id", "name"},
 			records: []wantRecord{{line: 2, fields: []string{"1", "a"}}, {line: 3, fields: []string{"2", "x\ny"}}, {line: 5, fields: []string{"3", "c"}}}},
 		{name: "UTF-8 BOM", file: "bom.csv", header: []string{"id", "name"}, records: []wantRecord{{line: 2, fields: []string{"1", "a"}}}},
-		{name: "semicolon delimiter", file: "semicolon.csv", src: Source{Delimiter: ';'}, header: []string{"id", "name", "price"},
+		{name: "semicolon delimiter", file: "semicolon.csv", src: Format{Delimiter: ';'}, header: []string{"id", "name", "price"},
 			records: []wantRecord{{line: 2, fields: []string{"1", "Socks, wool", "4,50"}}}},
-		{name: "latin1", file: "latin1.csv", data: []byte("id,name\n1,caf\xe9 cr\xe8me\n"), src: Source{Encoding: "latin1"},
+		{name: "latin1", file: "latin1.csv", data: []byte("id,name\n1,caf\xe9 cr\xe8me\n"), src: Format{Encoding: "latin1"},
 			header: []string{"id", "name"}, records: []wantRecord{{line: 2, fields: []string{"1", "café crème"}}}},
-		{name: "iso-8859-1 header", file: "latin1_header.csv", data: []byte("r\xe9f,prix\nA,1\n"), src: Source{Encoding: "ISO-8859-1"},
+		{name: "iso-8859-1 header", file: "latin1_header.csv", data: []byte("r\xe9f,prix\nA,1\n"), src: Format{Encoding: "ISO-8859-1"},
 			header: []string{"réf", "prix"}, records: []wantRecord{{line: 2, fields: []string{"A", "1"}}}},
-		{name: "windows-1252", file: "cp1252.csv", data: []byte("id,price\n1,\x80 5 \x96 caf\xe9\n"), src: Source{Encoding: "windows-1252"},
+		{name: "windows-1252", file: "cp1252.csv", data: []byte("id,price\n1,\x80 5 \x96 caf\xe9\n"), src: Format{Encoding: "windows-1252"},
 			header: []string{"id", "price"}, records: []wantRecord{{line: 2, fields: []string{"1", "€ 5 – café"}}}},
 		{name: "UTF-16 LE with BOM, declared utf-16", file: "utf16le.csv", data: utf16(t, utf16Text, unicode.LittleEndian, true),
-			src: Source{Encoding: "utf-16"}, header: []string{"id", "name"}, records: utf16Records},
+			src: Format{Encoding: "utf-16"}, header: []string{"id", "name"}, records: utf16Records},
 		{name: "UTF-16 BE with BOM wins over utf-8", file: "utf16be.csv", data: utf16(t, utf16Text, unicode.BigEndian, true),
 			header: []string{"id", "name"}, records: utf16Records},
 		{name: "UTF-16 without BOM defaults to LE", file: "utf16nobom.csv", data: utf16(t, utf16Text, unicode.LittleEndian, false),
-			src: Source{Encoding: "UTF16"}, header: []string{"id", "name"}, records: utf16Records},
+			src: Format{Encoding: "UTF16"}, header: []string{"id", "name"}, records: utf16Records},
 		{name: "UTF-16 without BOM read as utf-8", file: "utf16.csv", data: utf16(t, utf16Text, unicode.LittleEndian, false),
 			err: "utf16.csv:1: not a text CSV file: NUL byte at line 1, is it binary or UTF-16 without a BOM?"},
 		{name: "gzip", file: "plain.csv.gz", data: gz(plain), header: []string{"id", "name", "price"}, records: plainRecords},
 		{name: "gzip found by magic, not name", file: "plain_zipped.csv", data: gz(plain), header: []string{"id", "name", "price"}, records: plainRecords},
 		{name: "gzip of latin1 with line numbers of the text", file: "l1.csv.gz", data: gz([]byte("id,name\n\n1,\"two\nlines\"\n2,caf\xe9\n")),
-			src: Source{Encoding: "latin1"}, header: []string{"id", "name"},
+			src: Format{Encoding: "latin1"}, header: []string{"id", "name"},
 			records: []wantRecord{{line: 3, fields: []string{"1", "two\nlines"}}, {line: 5, fields: []string{"2", "café"}}}},
 		{name: "gzip bad header", file: "bad.csv.gz", data: []byte("\x1f\x8bnot gzip at all"),
 			err: "bad.csv.gz: decompress: gzip: invalid header"},
@@ -105,9 +105,9 @@ func TestReader(t *testing.T) {
 				{line: 4, fields: []string{"3"}, err: "line 4: has 1 field, the header has 4" + shortRow},
 				raggedRecords[3],
 			}},
-		{name: "ragged on", file: "ragged.csv", src: Source{Ragged: true}, header: []string{"id", "name", "price", "color"}, records: raggedRecords},
+		{name: "ragged on", file: "ragged.csv", src: Format{Ragged: true}, header: []string{"id", "name", "price", "color"}, records: raggedRecords},
 		{name: "too many fields", file: "too_many.csv", header: []string{"id", "name"}, records: tooMany},
-		{name: "too many fields even when ragged", file: "too_many.csv", src: Source{Ragged: true}, header: []string{"id", "name"}, records: tooMany},
+		{name: "too many fields even when ragged", file: "too_many.csv", src: Format{Ragged: true}, header: []string{"id", "name"}, records: tooMany},
 		{name: "invalid UTF-8", file: "invalid_utf8.csv", data: []byte("id,name\n1,caf\xe9\n2,ok\n"), header: []string{"id", "name"},
 			records: []wantRecord{
 				{line: 2, fields: []string{"1", "caf\xe9"}, err: "line 2, column name: invalid UTF-8 (byte 0xE9 at offset 3); is the file latin1? set source.encoding"},
@@ -217,16 +217,16 @@ func TestReader(t *testing.T) {
 	}
 }
 
-// TestReaderSource checks Source values that are configuration mistakes:
+// TestReaderFormat checks Format values that are configuration mistakes:
 // they are plain errors, not *FileError, because the file is not at fault.
 func TestReaderSource(t *testing.T) {
 	tests := []struct {
-		src  Source
+		src  Format
 		want string
 	}{
-		{Source{Encoding: "ebcdic"}, `unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
-		{Source{Delimiter: '"'}, `source.delimiter '"' cannot separate fields`},
-		{Source{Delimiter: '\n'}, `source.delimiter '\n' cannot separate fields`},
+		{Format{Encoding: "ebcdic"}, `unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
+		{Format{Delimiter: '"'}, `source.delimiter '"' cannot separate fields`},
+		{Format{Delimiter: '\n'}, `source.delimiter '\n' cannot separate fields`},
 	}
 	for _, tt := range tests {
 		_, err := NewReader(strings.NewReader("a,b\n"), "x.csv", tt.src)
@@ -243,7 +243,7 @@ func TestReaderSource(t *testing.T) {
 func TestReaderTruncatedGzip(t *testing.T) {
 	data := gz(generateCSV(20000))
 	data = data[:len(data)/2]
-	r, err := NewReader(bytes.NewReader(data), "big.csv.gz", Source{})
+	r, err := NewReader(bytes.NewReader(data), "big.csv.gz", Format{})
 	if err != nil {
 		t.Fatalf("NewReader: %v", err)
 	}
@@ -275,7 +275,7 @@ func TestReaderTruncatedGzip(t *testing.T) {
 // a progress bar does, while the file is read (run with -race).
 func TestReaderBytesReadConcurrent(t *testing.T) {
 	data := gz(generateCSV(50000))
-	r, err := NewReader(bytes.NewReader(data), "big.csv.gz", Source{})
+	r, err := NewReader(bytes.NewReader(data), "big.csv.gz", Format{})
 	if err != nil {
 		t.Fatalf("NewReader: %v", err)
 	}
@@ -393,7 +393,7 @@ func BenchmarkReader(b *testing.B) {
 			b.SetBytes(int64(len(plain)))
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := NewReader(bytes.NewReader(bc.data), "bench.csv", Source{})
+				r, err := NewReader(bytes.NewReader(bc.data), "bench.csv", Format{})
 				if err != nil {
 					b.Fatal(err)
 				}

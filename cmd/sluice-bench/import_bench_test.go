@@ -81,12 +81,16 @@ func BenchmarkImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		im, err := importer.New(ctx, db, log)
+		im, err := importer.New(ctx, db, importer.Config{Log: log})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for month, path := range files {
-			res := im.ImportFile(ctx, job, path, importer.Options{})
+			results, err := im.ImportFiles(ctx, job, []string{path}, importer.Options{})
+			if err != nil || len(results) != 1 {
+				b.Fatalf("month %d: %d results, %v", month, len(results), err)
+			}
+			res := results[0]
 			c := res.Counts
 			if res.Err != nil || c.Inserted != want[month].Inserted || c.Updated != want[month].Updated || c.Unchanged != want[month].Unchanged {
 				b.Fatalf("month %d: %s %+v, want %+v (err %v)", month, res.Status, c, want[month], res.Err)

@@ -73,13 +73,13 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		default:
 			fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, unique key (%s))\n", j.Name, ds.Table, st.Columns, strings.Join(ds.Key, ", "))
 		}
-		files, err := j.Files()
+		files, err := j.Files().List(ctx)
 		if err != nil {
 			fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, err)
 			ok = false
 			continue
 		}
-		fmt.Fprintf(e.stdout, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Source.Path))
+		fmt.Fprintf(e.stdout, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Files().String()))
 	}
 	if !ok {
 		return errFailed

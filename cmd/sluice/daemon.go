@@ -53,7 +53,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	mon := monitor.New()
 	d, err := schedule.New(schedule.Options{
 		ConfigPath: g.config, Lookup: e.lookup, Log: log, Monitor: mon,
-		RunNow: *runNow, ShutdownTimeout: *shutdown, LockTimeout: *lockTimeout,
+		RunNow: *runNow, ShutdownTimeout: *shutdown, LockTimeout: lockWait(*lockTimeout),
 		Reload: reload, Notify: notifier(log),
 	})
 	if err != nil {

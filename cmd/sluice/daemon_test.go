@@ -65,7 +65,7 @@ func TestDaemonSIGTERM(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
-			checkInterrupted(ctx, t, url, work, dump)
+			checkInterrupted(ctx, t, url, work, dump, stderr)
 		})
 	}
 }
@@ -87,7 +87,7 @@ func waitForLog(ctx context.Context, t *testing.T, p *proc, want string) {
 
 // checkInterrupted requires the dump's run to be in the ledger as
 // interrupted and none of its rows in the table.
-func checkInterrupted(ctx context.Context, t *testing.T, url, work, dump string) {
+func checkInterrupted(ctx context.Context, t *testing.T, url, work, dump, stderr string) {
 	t.Helper()
 	db, err := models.Open(ctx, url, work)
 	if err != nil {
@@ -99,7 +99,7 @@ func checkInterrupted(ctx context.Context, t *testing.T, url, work, dump string)
 		t.Fatal(err)
 	}
 	if len(runs) != 1 || runs[0].Status != models.StatusInterrupted || runs[0].Inserted != 0 {
-		t.Errorf("ledger runs of the dump: %+v; want one, interrupted, nothing inserted", runs)
+		t.Errorf("ledger runs of the dump: %+v; want one, interrupted, nothing inserted\nsluice's stderr:\n%s", runs, stderr)
 	}
 	info, err := db.Dialect.Inspect(ctx, db.Bun, "socks")
 	if err != nil {

@@ -119,7 +119,7 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 
 // setup loads the config and opens its database: the start of every
 // command that touches data.
-func (g *globals) setup(ctx context.Context, e *env) (*importer.Config, *models.DB, *slog.Logger, error) {
+func (g *globals) setup(ctx context.Context, e *env) (*importer.ConfigFile, *models.DB, *slog.Logger, error) {
 	log, err := g.logger(e)
 	if err != nil {
 		return nil, nil, nil, err

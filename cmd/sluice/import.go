@@ -46,13 +46,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if len(files) > 0 && len(jobs) != 1 {
 		return &usageError{msg: "FILE arguments need --job: which table should they go to?", hint: "sluice import --job " + cfg.Jobs[0].Name + " " + files[0]}
 	}
-	im, err := importer.New(ctx, db, log)
+	icfg := importer.Config{Log: log, LockTimeout: lockWait(*lockTimeout)}
+	if isTerminal(e.stderr) {
+		icfg.Progress = progressBar(e.stderr)
+	}
+	im, err := importer.New(ctx, db, icfg)
 	if err != nil {
 		return err
-	}
-	im.LockTimeout = *lockTimeout
-	if isTerminal(e.stderr) {
-		im.Progress = progressBar(e.stderr)
 	}
 	opt := importer.Options{Force: *force, DryRun: *dryRun}
 	failed := false
@@ -125,4 +125,12 @@ func displayPath(p string) string {
 		return rel
 	}
 	return p
+}
+
+// lockWait is --lock-timeout as the importer takes it: 0 tries once.
+func lockWait(d time.Duration) time.Duration {
+	if d <= 0 {
+		return importer.NoWait
+	}
+	return d
 }

@@ -20,7 +20,7 @@ import (
 // database, which is closed after them.
 type generation struct {
 	d         *Daemon
-	cfg       *importer.Config
+	cfg       *importer.ConfigFile
 	cron      *cron.Cron
 	schedules map[string]cron.Schedule // by job name, for next-run times
 
@@ -33,7 +33,7 @@ type generation struct {
 	retired bool
 }
 
-func (d *Daemon) newGeneration(cfg *importer.Config) (*generation, error) {
+func (d *Daemon) newGeneration(cfg *importer.ConfigFile) (*generation, error) {
 	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}}
 	parser := cfg.ScheduleParser()
 	g.cron = cron.New(cron.WithParser(parser), cron.WithLogger(cronLogger{d.log}))
@@ -119,12 +119,11 @@ func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 		if err != nil {
 			return nil, err
 		}
-		im, err := importer.New(ctx, db, g.d.log)
+		im, err := importer.New(ctx, db, importer.Config{Log: g.d.log, LockTimeout: g.d.o.LockTimeout})
 		if err != nil {
 			db.Close()
 			return nil, models.Diagnose(db.Target, err)
 		}
-		im.LockTimeout = g.d.o.LockTimeout
 		g.db, g.im = db, im
 	}
 	if err := g.db.Ping(ctx); err != nil {
@@ -199,7 +198,7 @@ func (g *generation) runOnce(j *importer.Job) error {
 	if err != nil {
 		return err
 	}
-	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Source.SettleTime(), QuietSkips: true})
+	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true})
 	var failed []string
 	var unreachable error
 	for _, r := range results {
@@ -230,9 +229,7 @@ func (g *generation) recordPanic(j *importer.Job, err error) {
 	defer cancel()
 	im, lerr := g.connect(ctx)
 	if lerr == nil {
-		now := time.Now().UTC()
-		run := &models.Run{Job: j.Name, Path: j.Source.Path, StartedAt: now, FinishedAt: now, Status: models.StatusFailed, Error: err.Error()}
-		lerr = im.Ledger.Record(ctx, im.DB.Bun, run)
+		lerr = im.RecordFailure(ctx, j, err)
 	}
 	if lerr != nil {
 		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", lerr)

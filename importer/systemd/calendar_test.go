@@ -19,8 +19,8 @@ import (
 // The daemon's parsers: five fields, or an optional leading seconds field
 // with daemon.seconds.
 var (
-	fiveFields  = (&importer.Config{}).ScheduleParser()
-	withSeconds = (&importer.Config{Daemon: importer.DaemonConfig{Seconds: true}}).ScheduleParser()
+	fiveFields  = (&importer.ConfigFile{}).ScheduleParser()
+	withSeconds = (&importer.ConfigFile{Daemon: importer.DaemonConfig{Seconds: true}}).ScheduleParser()
 )
 
 var calendarTests = []struct {

@@ -74,7 +74,7 @@ var databaseURLVarRE = regexp.MustCompile(`(^|[^$])\$\{DATABASE_URL(\}|:-)`)
 // Notes tell the operator what must go into the env file for cfg, which
 // was loaded through Lookup: the variables that came from the shell. No
 // value is given, but for the DATABASE_URL line, redacted.
-func (e *Environment) Notes(cfg *importer.Config) []string {
+func (e *Environment) Notes(cfg *importer.ConfigFile) []string {
 	there := "put it there"
 	if _, err := os.Stat(e.path); err == nil && e.file == nil {
 		there = "sluice cannot read it to check: make sure it is there"

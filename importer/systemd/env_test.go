@@ -60,7 +60,7 @@ func TestEnvironmentNotes(t *testing.T) {
 		if err := os.WriteFile(path, []byte("database:\n  url: \""+tt.rawURL+"\"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg := &importer.Config{Path: path, Database: importer.DatabaseConfig{URL: tt.url}}
+		cfg := &importer.ConfigFile{Path: path, Database: importer.DatabaseConfig{URL: tt.url}}
 		if tt.envFile == "" {
 			tt.envFile = envFile
 		}

@@ -46,7 +46,7 @@ type Plan struct {
 // PlanUnits works out the units that run cfg's jobs against target. A
 // *ScheduleError means the jobs' schedules give the timer nothing to run
 // on; any other error, a path the units cannot hold.
-func PlanUnits(cfg *importer.Config, target models.Target, opt Options) (*Plan, error) {
+func PlanUnits(cfg *importer.ConfigFile, target models.Target, opt Options) (*Plan, error) {
 	p := &Plan{opt: opt, config: cfg.Path, workDir: cfg.Dir(), network: target.Driver != "sqlite"}
 	if err := p.planTimer(cfg); err != nil {
 		return nil, err
@@ -62,7 +62,13 @@ func PlanUnits(cfg *importer.Config, target models.Target, opt Options) (*Plan, 
 	p.readWrite = outermost(write)
 	need := []string{cfg.Path, opt.Binary, opt.EnvFile}
 	for _, j := range cfg.Jobs {
-		need = append(need, globDir(j.Source.Path))
+		// The Source says what it reads: local folders the sandbox must
+		// keep readable, or else the network.
+		if src, ok := j.Files().(importer.LocalSource); ok {
+			need = append(need, src.Dirs()...)
+		} else {
+			p.network = true
+		}
 	}
 	if strings.HasPrefix(target.Host, "/") {
 		need = append(need, target.Host) // a server's unix socket, often in /tmp
@@ -111,16 +117,6 @@ func (p *Plan) Notes() []string {
 		notes = append(notes, fmt.Sprintf("%s does not exist yet; install sluice there before starting the units", p.opt.Binary))
 	}
 	return notes
-}
-
-// globDir is the folder a source.path glob reads from: its longest
-// leading part without glob characters.
-func globDir(pattern string) string {
-	dir := filepath.Dir(pattern)
-	for strings.ContainsAny(dir, `*?[\`) {
-		dir = filepath.Dir(dir)
-	}
-	return dir
 }
 
 // under reports whether path is one of roots or inside one.

@@ -34,7 +34,7 @@ type calendarLine struct{ spec, why string }
 // planTimer turns the jobs' schedules (or Options.OnCalendar) into the
 // timer's triggers. The service imports every job; the ledger skips what
 // is done, so one timer firing on the union of the schedules is enough.
-func (p *Plan) planTimer(cfg *importer.Config) error {
+func (p *Plan) planTimer(cfg *importer.ConfigFile) error {
 	if len(p.opt.OnCalendar) > 0 {
 		for _, s := range p.opt.OnCalendar {
 			p.calendars = append(p.calendars, calendarLine{s, "from --on-calendar"})

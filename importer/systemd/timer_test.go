@@ -22,7 +22,7 @@ func TestScheduleErrors(t *testing.T) {
 	}{
 		{
 			name: "no timer form",
-			jobs: []*importer.Job{{Name: "stock"}, {Name: "socks", Schedule: "CRON_TZ=UTC"}},
+			jobs: []*importer.Job{{JobConfig: importer.JobConfig{Name: "stock"}}, {JobConfig: importer.JobConfig{Name: "socks", Schedule: "CRON_TZ=UTC"}}},
 			want: ScheduleError{Config: path, Job: "socks", Schedule: "CRON_TZ=UTC",
 				Hint: "sluice systemd --on-calendar '*-*-* 03:00:00' (systemd's calendar syntax: man systemd.time)"},
 			msg:      `job socks: schedule "CRON_TZ=UTC" has no systemd timer form: a time zone must be followed by a space and the schedule`,
@@ -30,13 +30,13 @@ func TestScheduleErrors(t *testing.T) {
 		},
 		{
 			name: "no schedule",
-			jobs: []*importer.Job{{Name: "stock"}},
+			jobs: []*importer.Job{{JobConfig: importer.JobConfig{Name: "stock"}}},
 			want: ScheduleError{Config: path, Hint: "sluice systemd --on-calendar '*-*-* 03:00:00'"},
 			msg:  "no job in /srv/app/config.yaml has a schedule, so the timer would never start an import",
 		},
 	}
 	for _, tt := range tests {
-		cfg := &importer.Config{Path: path, Jobs: tt.jobs}
+		cfg := &importer.ConfigFile{Path: path, Jobs: tt.jobs}
 		p, err := PlanUnits(cfg, models.Target{Driver: "sqlite", Path: ":memory:"}, Options{})
 		var se *ScheduleError
 		if p != nil || !errors.As(err, &se) {
@@ -51,7 +51,7 @@ func TestScheduleErrors(t *testing.T) {
 	}
 
 	// Options.OnCalendar stands in for the jobs' schedules, bad or missing.
-	cfg := &importer.Config{Path: path, Jobs: []*importer.Job{{Name: "socks", Schedule: "CRON_TZ=UTC"}}}
+	cfg := &importer.ConfigFile{Path: path, Jobs: []*importer.Job{{JobConfig: importer.JobConfig{Name: "socks", Schedule: "CRON_TZ=UTC"}}}}
 	if _, err := PlanUnits(cfg, models.Target{Driver: "sqlite", Path: ":memory:"}, Options{OnCalendar: []string{"daily"}}); err != nil {
 		t.Errorf("PlanUnits with OnCalendar: %v", err)
 	}

@@ -1,0 +1,164 @@
+package importer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-dev/sluice/models"
+)
+
+// Job is one job of config.yaml compiled, once, when the config is
+// loaded: the declaration with its defaults filled in and its relative
+// paths resolved, and what every import of it uses (its Source, the
+// converter of each column, the key, the reject limit).
+type Job struct {
+	JobConfig `yaml:",inline"`
+
+	source      Source
+	format      Format
+	settle      time.Duration
+	columns     []column // in declaration order
+	keyIdx      []int    // indexes into columns, in key order
+	rejectLimit rejectLimit
+}
+
+// column is one declared column: its table column, the CSV header it is
+// read from and its converter.
+type column struct {
+	models.Column
+	header string
+	conv   *Converter
+}
+
+// Files is where the job's files come from.
+func (j *Job) Files() Source { return j.source }
+
+// Settle is source.settle, or its default.
+func (j *Job) Settle() time.Duration { return j.settle }
+
+// WithFiles returns the job reading the given local files instead of its
+// source (sluice import --job socks FILE...).
+func (j *Job) WithFiles(paths []string) *Job {
+	c := *j
+	c.source = newFileList(paths)
+	return &c
+}
+
+// Dataset returns the job's table as the database's dialect sees it.
+func (j *Job) Dataset(d models.Dialect) *models.Dataset {
+	cols := make([]models.Column, len(j.columns))
+	for i, c := range j.columns {
+		cols[i] = c.Column
+	}
+	key := make([]string, len(j.keyIdx))
+	for i, k := range j.keyIdx {
+		key[i] = j.columns[k].Name
+	}
+	return models.NewDataset(d, j.Table, cols, key)
+}
+
+// rejectLimit is RejectsConfig.Max parsed: exactly one of the two is used.
+type rejectLimit struct {
+	count   int
+	percent float64 // >= 0 when isPct
+	isPct   bool
+}
+
+// exceeded reports whether rejected rows out of total break the limit.
+func (l rejectLimit) exceeded(rejected, total int64) bool {
+	if l.isPct {
+		return total > 0 && float64(rejected)*100 > l.percent*float64(total)
+	}
+	return rejected > int64(l.count)
+}
+
+func (l rejectLimit) String() string {
+	if l.isPct {
+		return strconv.FormatFloat(l.percent, 'f', -1, 64) + "%"
+	}
+	return strconv.Itoa(l.count)
+}
+
+// plan is a job matched to one file's header: which CSV field feeds which
+// column.
+type plan struct {
+	j       *Job
+	encode  func(models.Column, any) (any, error) // Dialect.Encode
+	foldKey func(string) string                   // Dialect.FoldKey, for the key filter
+	fields  []int                                 // fields[i] is the CSV field index of column i
+	headers []string
+	extra   []string // CSV headers no column reads
+}
+
+// newPlan matches the file's header to the declared columns: by exact
+// name first, then ignoring case and surrounding spaces, in any order.
+func (j *Job) newPlan(path string, header []string, d models.Dialect) (*plan, error) {
+	p := &plan{j: j, encode: d.Encode, foldKey: d.FoldKey, fields: make([]int, len(j.columns)), headers: header}
+	used := make([]bool, len(header))
+	var missing []string
+	for i, c := range j.columns {
+		p.fields[i] = -1
+		for f, h := range header {
+			if h == c.header {
+				p.fields[i] = f
+				break
+			}
+		}
+		if p.fields[i] < 0 {
+			for f, h := range header {
+				if strings.EqualFold(strings.TrimSpace(h), c.header) && !used[f] {
+					p.fields[i] = f
+					break
+				}
+			}
+		}
+		if p.fields[i] < 0 {
+			missing = append(missing, fmt.Sprintf("%q", c.header))
+			continue
+		}
+		used[p.fields[i]] = true
+	}
+	if len(missing) > 0 {
+		return nil, &FileError{Path: path, Line: 1, Err: fmt.Errorf(
+			"header lacks declared column(s) %s (the header has %s)",
+			strings.Join(missing, ", "), strings.Join(quoteAll(header), ", "))}
+	}
+	for f, h := range header {
+		if !used[f] {
+			p.extra = append(p.extra, h)
+		}
+	}
+	return p, nil
+}
+
+// convert turns a good record into a row of encoded values, or says
+// which cell is bad.
+func (p *plan) convert(rec Record, row []any) *RowError {
+	for i := range p.fields {
+		v, err := p.cell(i, rec)
+		if err != nil {
+			return &RowError{Line: rec.Line, Column: p.headers[p.fields[i]], Reason: err.Error()}
+		}
+		row[i] = v
+	}
+	return nil
+}
+
+// cell converts and encodes column i of rec.
+func (p *plan) cell(i int, rec Record) (any, error) {
+	v, err := p.j.columns[i].conv.Convert(rec.Fields[p.fields[i]])
+	if err != nil || v == nil {
+		return v, err
+	}
+	return p.encode(p.j.columns[i].Column, v)
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
