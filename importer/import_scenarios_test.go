@@ -212,12 +212,15 @@ func TestImportFailedFile(t *testing.T) {
 }
 
 // TestImportKeyCase: key text differing only in case or trailing spaces
-// is one key on MySQL/MariaDB, whose default collation
-// (utf8mb4_general_ci, PAD SPACE) compares it equal: the last occurrence
-// in a file wins and the others are duplicates, and a later file updates
-// the row. On SQLite and PostgreSQL they are distinct keys. A key new to
-// the table is stored as its last occurrence spells it; a key already
-// there keeps its spelling (the upsert writes the other columns).
+// is distinct keys in a table sluice creates, on every database (MySQL's
+// key columns are made with a binary collation). In a table the
+// application made with a key that ignores case (SQLite's NOCASE, a
+// PostgreSQL ICU collation at level 2, MySQL's utf8mb4_general_ci, which
+// also ignores trailing spaces) they are one key: the last occurrence in a
+// file wins and the others are duplicates, and a later file updates the
+// row. A key new to the table is stored as its last occurrence spells it
+// (on SQLite, into an empty table, as its first: the upsert writes the
+// other columns); a key already there keeps its spelling.
 func TestImportKeyCase(t *testing.T) {
 	t.Parallel()
 	const header = "sku,name,Color,price,quantity,in_stock,updated_on,restocked_at\n"
@@ -241,8 +244,8 @@ func TestImportKeyCase(t *testing.T) {
 		name     string
 		existing bool // September imported first
 		data     string
-		distinct expect // SQLite, PostgreSQL
-		folded   expect // MySQL
+		distinct expect            // a table sluice made
+		folded   map[string]expect // the application's case-insensitive table
 	}{
 		{
 			name: "one file, empty table",
@@ -250,9 +253,11 @@ func TestImportKeyCase(t *testing.T) {
 			distinct: expect{ok(4, 4, 0, 0), [][]string{
 				{"'sk-001'", "'First'", "1"}, {"'SK-002'", "'Other'", "4"}, {"'SK-001'", "'Second'", "2"}, {"'SK-001 '", "'Third'", "3"},
 			}},
-			folded: expect{dups(ok(4, 2, 0, 0), 2), [][]string{
-				{"'SK-001 '", "'Third'", "3"}, {"'SK-002'", "'Other'", "4"},
-			}},
+			folded: map[string]expect{
+				"sqlite":   {dups(ok(4, 3, 0, 0), 1), [][]string{{"'sk-001'", "'Second'", "2"}, {"'SK-002'", "'Other'", "4"}, {"'SK-001 '", "'Third'", "3"}}},
+				"postgres": {dups(ok(4, 3, 0, 0), 1), [][]string{{"'SK-001'", "'Second'", "2"}, {"'SK-002'", "'Other'", "4"}, {"'SK-001 '", "'Third'", "3"}}},
+				"mysql":    {dups(ok(4, 2, 0, 0), 2), [][]string{{"'SK-001 '", "'Third'", "3"}, {"'SK-002'", "'Other'", "4"}}},
+			},
 		},
 		{
 			name:     "one file, table has rows",
@@ -261,9 +266,14 @@ func TestImportKeyCase(t *testing.T) {
 			distinct: expect{ok(4, 4, 0, 0), append(slices.Clone(sepRows),
 				[]string{"'sk-001'", "'First'", "1"}, []string{"'SK-009'", "'New'", "6"},
 				[]string{"'SK-001 '", "'Second'", "2"}, []string{"'sk-009'", "'New Again'", "7"})},
-			folded: expect{dups(ok(4, 1, 1, 0), 2), [][]string{
-				{"'SK-001'", "'Second'", "2"}, sepRows[1], sepRows[2], sepRows[3], {"'sk-009'", "'New Again'", "7"},
-			}},
+			folded: map[string]expect{
+				"sqlite": {dups(ok(4, 2, 1, 0), 1), [][]string{{"'SK-001'", "'First'", "1"}, sepRows[1], sepRows[2], sepRows[3],
+					{"'SK-001 '", "'Second'", "2"}, {"'sk-009'", "'New Again'", "7"}}},
+				"postgres": {dups(ok(4, 2, 1, 0), 1), [][]string{{"'SK-001'", "'First'", "1"}, sepRows[1], sepRows[2], sepRows[3],
+					{"'SK-001 '", "'Second'", "2"}, {"'sk-009'", "'New Again'", "7"}}},
+				"mysql": {dups(ok(4, 1, 1, 0), 2), [][]string{{"'SK-001'", "'Second'", "2"}, sepRows[1], sepRows[2], sepRows[3],
+					{"'sk-009'", "'New Again'", "7"}}},
+			},
 		},
 		{
 			name:     "across files",
@@ -272,29 +282,42 @@ func TestImportKeyCase(t *testing.T) {
 			data: header + "sk-001,Merino Argyle,Navy,12.50,10,true,2026-09-01,2026-09-30T18:00:00Z\n" + row("SK-002 ", "Changed", 9),
 			distinct: expect{ok(2, 2, 0, 0), append(slices.Clone(sepRows),
 				[]string{"'sk-001'", "'Merino Argyle'", "10"}, []string{"'SK-002 '", "'Changed'", "9"})},
-			folded: expect{ok(2, 0, 1, 1), [][]string{
-				sepRows[0], {"'SK-002'", "'Changed'", "9"}, sepRows[2], sepRows[3],
-			}},
+			folded: map[string]expect{
+				"sqlite":   {ok(2, 1, 0, 1), append(slices.Clone(sepRows), []string{"'SK-002 '", "'Changed'", "9"})},
+				"postgres": {ok(2, 1, 0, 1), append(slices.Clone(sepRows), []string{"'SK-002 '", "'Changed'", "9"})},
+				"mysql":    {ok(2, 0, 1, 1), [][]string{sepRows[0], {"'SK-002'", "'Changed'", "9"}, sepRows[2], sepRows[3]}},
+			},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			eachPathAndBackend(t, func(t *testing.T, b dbtest.Backend, maxSuspects int) {
-				exp := tt.distinct
-				if b.Name == "mysql" {
-					exp = tt.folded
-				}
-				e := newImportEnvOn(t, b, socksJob(socksOpts{}))
-				e.im.maxSuspects = maxSuspects
-				if tt.existing {
-					checkResult(t, "september", e.importFile("socks", e.write("in/socks-2026-09.csv", sep), Options{}), ok(4, 4, 0, 0))
-				}
-				checkResult(t, "import", e.importFile("socks", e.write("in/socks-case.csv", tt.data), Options{}), exp.want)
-				checkRows(t, "socks", sortedRows(e.table("socks", "sku", "sku", "name", "quantity")), sortedRows(exp.rows))
+		for _, table := range []string{"made by sluice", "case-insensitive"} {
+			t.Run(tt.name+"/"+table, func(t *testing.T) {
+				t.Parallel()
+				eachPathAndBackend(t, func(t *testing.T, b dbtest.Backend, maxSuspects int) {
+					e := newImportEnvOn(t, b, socksJob(socksOpts{}))
+					e.im.maxSuspects = maxSuspects
+					exp := tt.distinct
+					if table == "case-insensitive" {
+						exp = tt.folded[b.Name]
+						e.exec(handMade(b, caseInsensitiveSocks...)...)
+					}
+					if tt.existing {
+						checkResult(t, "september", e.importFile("socks", e.write("in/socks-2026-09.csv", sep), Options{}), ok(4, 4, 0, 0))
+					}
+					checkResult(t, "import", e.importFile("socks", e.write("in/socks-case.csv", tt.data), Options{}), exp.want)
+					checkRows(t, "socks", sortedRows(e.table("socks", "sku", "sku", "name", "quantity")), sortedRows(exp.rows))
+				})
 			})
-		})
+		}
 	}
+}
+
+// caseInsensitiveSocks make a socks table as an application may have, its
+// key compared ignoring case ({cikey}, see handMadeTypes).
+var caseInsensitiveSocks = []string{
+	"{cicollation}",
+	`CREATE TABLE socks (sku {cikey} NOT NULL PRIMARY KEY, name TEXT, colour TEXT, price {num},
+	quantity BIGINT, in_stock BOOLEAN, updated_on DATE, restocked_at {ts})`,
 }
 
 // sortedRows sorts rows by their text, so that expectations need not

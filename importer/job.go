@@ -136,4 +136,5 @@ func (im *Importer) recordFailed(ctx context.Context, run *models.Run, log *slog
 func fillRun(run *models.Run, res *Result) {
 	run.Rows, run.Rejected, run.RejectFile = res.Rows, res.Rejected, res.RejectFile
 	run.Inserted, run.Updated, run.Unchanged = res.Counts.Inserted, res.Counts.Updated, res.Counts.Unchanged
+	run.Duplicates = res.Counts.Duplicates
 }

@@ -62,6 +62,9 @@ func newKeyFilter(fileBytes int64, maxSuspects int) *keyFilter {
 	}
 }
 
+// stageAll is a filter that holds every key suspect.
+func stageAll() *keyFilter { return &keyFilter{overflow: true} }
+
 // blockWords is the size of a filter block: 4 words, 256 bits, within
 // one cache line. All of a key's bits fall in one block, so an add costs
 // one cache miss rather than one per hash (it was a third of the key
@@ -106,7 +109,7 @@ func (f *keyFilter) suspect(key []byte) bool {
 // appendKey appends the bytes of a row's encoded key values. Equal keys
 // give equal bytes because Dialect.Encode already makes values the
 // database holds equal encode equal (on SQLite, decimal 1.50 and 1.5 both
-// become the float 1.5), and Dialect.FoldKey makes text the database's
+// become the float 1.5), and Load.KeyFold makes text the table's
 // collation holds equal fold equal.
 func (p *plan) appendKey(b []byte, values []any) []byte {
 	for _, i := range p.j.keyIdx {

@@ -85,8 +85,16 @@ func (im *Importer) openLoad(ctx context.Context, j *Job, f File, load *models.L
 	return fl, nil
 }
 
-// scanKeys is the key pass: it finds the keys that may repeat in the file.
+// scanKeys is the key pass: it finds the keys that may repeat in the file,
+// as the table's key compares them. When that comparison cannot be folded
+// here (a case-insensitive MySQL collation, say), every row is staged
+// and the database finds the repeats.
 func (fl *fileLoad) scanKeys(ctx context.Context) (*keyFilter, error) {
+	if fl.p.foldKey = fl.load.KeyFold(); fl.p.foldKey == nil {
+		fl.im.log.Info("the table's key comparison folds text in its own way; every row goes through the stage",
+			"job", fl.j.Name, "file", fl.f.Name, "table", fl.j.Table)
+		return stageAll(), nil
+	}
 	start := time.Now()
 	keys, err := scanKeys(ctx, fl.j.source, fl.f, fl.p, fl.im.maxSuspects)
 	if err != nil {

@@ -83,7 +83,9 @@ func (pr *producer) run(ctx context.Context) error {
 		}
 		dest := 0
 		if pr.keys != nil {
-			key = pr.p.appendKey(key[:0], values)
+			if !pr.keys.overflow {
+				key = pr.p.appendKey(key[:0], values)
+			}
 			if pr.keys.suspect(key) {
 				dest = 1
 				m := len(pending[1].rows)

@@ -86,7 +86,7 @@ func (l rejectLimit) String() string {
 type plan struct {
 	j       *Job
 	encode  func(models.Column, any) (any, error) // Dialect.Encode
-	foldKey func(string) string                   // Dialect.FoldKey, for the key filter
+	foldKey func(string) string                   // Load.KeyFold, for the key filter
 	fields  []int                                 // fields[i] is the CSV field index of column i
 	headers []string
 	extra   []string // CSV headers no column reads
@@ -95,7 +95,7 @@ type plan struct {
 // newPlan matches the file's header to the declared columns: by exact
 // name first, then ignoring case and surrounding spaces, in any order.
 func (j *Job) newPlan(path string, header []string, d models.Dialect) (*plan, error) {
-	p := &plan{j: j, encode: d.Encode, foldKey: d.FoldKey, fields: make([]int, len(j.columns)), headers: header}
+	p := &plan{j: j, encode: d.Encode, fields: make([]int, len(j.columns)), headers: header}
 	used := make([]bool, len(header))
 	var missing []string
 	for i, c := range j.columns {

@@ -32,11 +32,13 @@ type Dialect interface {
 	// same key twice, the later row winning (SQLite). Elsewhere rows whose
 	// key repeats in a file always go through the stage.
 	UpsertsRepeatedKeys() bool
-	// FoldKey maps key text to a form equal for any two strings the
-	// database's key comparison holds equal (MySQL's collations ignore
-	// case, accents and trailing spaces). It may fold more than the
-	// database does, which only stages more rows, never less.
-	FoldKey(s string) string
+	// KeyFold returns how to fold the text of ds's key so that any two
+	// keys the existing table compares equal fold equal (a collation that
+	// ignores case or trailing spaces), for the key scan; folding more
+	// only stages more rows. nil means no fold in Go can promise that
+	// (MySQL's _ci collations, PostgreSQL's nondeterministic ones, citext):
+	// every row is then staged and the database finds the repeats itself.
+	KeyFold(ctx context.Context, db bun.IDB, ds *Dataset) (func(string) string, error)
 	// CreateStage creates an empty session-private staging table named
 	// stage shaped like ds plus a leading line column.
 	CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error

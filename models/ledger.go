@@ -44,6 +44,9 @@ type Run struct {
 	Rejected   int64     `bun:"rejected,notnull"`
 	RejectFile string    `bun:"reject_file,type:text,notnull"`
 	Error      string    `bun:"error,type:text,notnull"`
+	// Since ledger version 2 (see ledgerMigrations).
+	Duplicates int64 `bun:"duplicates,notnull,default:0"`
+	Deleted    int64 `bun:"deleted,notnull,default:0"` // rows a sync removed; never by upsert or insert-new
 }
 
 // ledgerTable is the ledger's table name.
@@ -55,30 +58,53 @@ type Ledger struct{ db *DB }
 // NewLedger returns the ledger of db.
 func NewLedger(db *DB) *Ledger { return &Ledger{db: db} }
 
-// Ensure creates sluice_runs and its lookup index if they are missing.
+// Ensure creates sluice_runs and its lookup index if they are missing,
+// and brings a ledger made by an earlier release up to this one's
+// version (see ledgerMigrations).
 func (l *Ledger) Ensure(ctx context.Context) error {
-	err := l.ensure(ctx, l.db.Bun)
+	info, err := l.db.Dialect.Inspect(ctx, l.db.Bun, ledgerTable)
 	if err != nil {
-		// Another process (or job) may have made it at the same moment:
-		// CREATE TABLE IF NOT EXISTS is not safe against that on
-		// PostgreSQL. Then the table is there and all is well.
-		if info, ierr := l.db.Dialect.Inspect(ctx, l.db.Bun, "sluice_runs"); ierr == nil && info.Exists {
-			return nil
-		}
+		return fmt.Errorf("inspect ledger table %s: %w", ledgerTable, err)
 	}
-	return err
+	if !info.Exists {
+		err := l.create(ctx, l.db.Bun)
+		if err != nil {
+			// Another process (or job) may have made it at the same
+			// moment: CREATE TABLE IF NOT EXISTS is not safe against that
+			// on PostgreSQL. Then the table is there and all is well.
+			if info, ierr := l.db.Dialect.Inspect(ctx, l.db.Bun, ledgerTable); ierr == nil && info.Exists {
+				return l.migrate(ctx)
+			}
+		}
+		return err
+	}
+	return l.migrate(ctx)
 }
 
-func (l *Ledger) ensure(ctx context.Context, db bun.IDB) error {
-	// An existing ledger is left alone: its index needs no checking, and
-	// a user who did not create the table may not touch its DDL.
-	info, err := l.db.Dialect.Inspect(ctx, db, "sluice_runs")
+// ensureIn creates the ledger's table in db (a transaction, for the
+// privilege probe) if it is missing there.
+func (l *Ledger) ensureIn(ctx context.Context, db bun.IDB) error {
+	info, err := l.db.Dialect.Inspect(ctx, db, ledgerTable)
 	if err != nil {
-		return fmt.Errorf("inspect ledger table sluice_runs: %w", err)
+		return fmt.Errorf("inspect ledger table %s: %w", ledgerTable, err)
 	}
 	if info.Exists {
 		return nil
 	}
+	return l.createTable(ctx, db)
+}
+
+// create makes the ledger as this release has it, at its version.
+func (l *Ledger) create(ctx context.Context, db bun.IDB) error {
+	if err := l.createTable(ctx, db); err != nil {
+		return err
+	}
+	return setSchemaVersion(ctx, db, ledgerTable, ledgerVersion)
+}
+
+// createTable makes sluice_runs and its index. Without a version recorded
+// the next Ensure finds its columns in place and records it.
+func (l *Ledger) createTable(ctx context.Context, db bun.IDB) error {
 	create := db.NewCreateTable().Model((*Run)(nil)).IfNotExists().String()
 	if l.db.Dialect.Name() == "mysql" {
 		// Bun makes time.Time a DATETIME, which keeps whole seconds on
@@ -86,9 +112,9 @@ func (l *Ledger) ensure(ctx context.Context, db bun.IDB) error {
 		create = strings.ReplaceAll(create, " DATETIME ", " DATETIME(6) ")
 	}
 	if _, err := db.ExecContext(ctx, create); err != nil {
-		return fmt.Errorf("create ledger table sluice_runs: %w", err)
+		return fmt.Errorf("create ledger table %s: %w", ledgerTable, err)
 	}
-	_, err = db.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
+	_, err := db.NewCreateIndex().Model((*Run)(nil)).IfNotExists().
 		Index("sluice_runs_job_sha256").Column("job", "sha256", "status").Exec(ctx)
 	var my *mysql.MySQLError
 	if errors.As(err, &my) && my.Number == 1061 {

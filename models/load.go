@@ -44,6 +44,7 @@ type Load struct {
 	// Start creates a temporary stand-in.
 	temp    bool
 	before  int64 // rows in the table before the load
+	fold    func(string) string
 	direct  BulkWriter
 	stage   string
 	staged  BulkWriter // created on first use
@@ -102,6 +103,11 @@ func (l *Load) Start(ctx context.Context) error {
 	if l.before, err = countRows(ctx, l.tx, ds.Table); err != nil {
 		return err
 	}
+	if l.NeedsKeyScan() {
+		if l.fold, err = l.db.Dialect.KeyFold(ctx, l.tx, ds); err != nil {
+			return err
+		}
+	}
 	mode := l.spec.Mode
 	if l.before == 0 {
 		// Only keys repeated in the file can meet: the last one wins.
@@ -120,6 +126,12 @@ func (l *Load) Start(ctx context.Context) error {
 func (l *Load) NeedsKeyScan() bool { return !l.allDirect() }
 
 func (l *Load) allDirect() bool { return l.before == 0 && l.db.Dialect.UpsertsRepeatedKeys() }
+
+// KeyFold is how the key scan must fold text keys to find the repeats the
+// table's key comparison sees (see Dialect.KeyFold); nil means it cannot,
+// and every row must be written with WriteStaged. Set by Start when
+// NeedsKeyScan.
+func (l *Load) KeyFold() func(string) string { return l.fold }
 
 // Write writes rows whose keys occur once in the file.
 func (l *Load) Write(ctx context.Context, rows []Row) error {

@@ -97,7 +97,7 @@ func TestMySQLBulkPaths(t *testing.T) {
 				}
 				return c
 			}
-			first := load([]Row{row(2, "A", "tab\there", 1), row(3, "B", `back\slash`, 2)}, []Row{row(4, "C", "x", 3), row(5, "c", "last", 4)})
+			first := load([]Row{row(2, "A", "tab\there", 1), row(3, "B", `back\slash`, 2)}, []Row{row(4, "C", "x", 3), row(5, "C", "last", 4)})
 			if want := (Counts{Inserted: 3, Duplicates: 1}); first != want {
 				t.Errorf("first load: %+v, want %+v", first, want)
 			}

@@ -18,6 +18,9 @@ import (
 // mysqlDialect serves MySQL and MariaDB through go-sql-driver/mysql.
 type mysqlDialect struct {
 	cfg *mysql.Config // from the URL (see parseMySQL)
+	// keyCollation is the collation of the text key columns of the
+	// tables sluice creates (see mysqlKeyCollations).
+	keyCollation string
 	// loadData is whether the server takes LOAD DATA LOCAL INFILE
 	// (local_infile=ON, the MariaDB default); without it rows go in as
 	// multi-row INSERT … ON DUPLICATE KEY UPDATE.
@@ -66,6 +69,10 @@ func (d *mysqlDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 		return nil, Diagnose(t, err)
 	}
 	d.loadData = infile == 1
+	if d.keyCollation, err = keyCollation(ctx, sqldb); err != nil {
+		sqldb.Close()
+		return nil, Diagnose(t, err)
+	}
 	return bun.NewDB(sqldb, mysqldialect.New()), nil
 }
 
@@ -82,7 +89,7 @@ const mysqlTextBytes = 65535
 // DECIMAL(10,0) and round away every fraction.
 const mysqlDecimalPrecision, mysqlDecimalScale = 65, 30
 
-func (*mysqlDialect) ColumnType(c Column) string {
+func (d *mysqlDialect) ColumnType(c Column) string {
 	switch c.Type {
 	case Integer:
 		return "BIGINT"
@@ -103,7 +110,9 @@ func (*mysqlDialect) ColumnType(c Column) string {
 		return "DATETIME(6)"
 	}
 	if c.Key {
-		return fmt.Sprintf("VARCHAR(%d)", mysqlKeyChars)
+		// A binary collation: keys compare as on the other databases, and
+		// as the key scan folds them.
+		return fmt.Sprintf("VARCHAR(%d) CHARACTER SET utf8mb4 COLLATE %s", mysqlKeyChars, d.keyCollation)
 	}
 	return "TEXT"
 }

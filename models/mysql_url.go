@@ -58,7 +58,8 @@ func parseMySQL(t *Target, rest, _ string) (Dialect, error) {
 		return nil, t.fail(mysqlForm, "no host (and no unix_socket option)")
 	}
 	t.Host, t.Database, t.User = cfg.Addr, cfg.DBName, cfg.User
-	return &mysqlDialect{cfg: cfg}, nil
+	// Open picks the best key collation the server has.
+	return &mysqlDialect{cfg: cfg, keyCollation: mysqlKeyCollations[len(mysqlKeyCollations)-1]}, nil
 }
 
 // mysqlOption applies one URL option to cfg.

@@ -37,17 +37,17 @@ func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d *postgresDialect
 	return w, nil
 }
 
-// createTemp creates a temporary table shaped like ds, with a leading
-// line column if line is set. ON COMMIT DROP: nothing is left in the
+// createTemp creates a temporary table with ds's columns as the target
+// table has them, collations included (CREATE TABLE AS copies them): the
+// stage must group keys as the table compares them. A leading line column
+// comes first if line is set. ON COMMIT DROP: nothing is left in the
 // session whatever happens.
 func (d *postgresDialect) createTemp(ctx context.Context, tx *Tx, name string, ds *Dataset, line bool) error {
-	var cols []string
+	cols := quoteAll(ds.ColumnNames())
 	if line {
-		cols = append(cols, "sluice_line BIGINT NOT NULL")
+		cols = append([]string{"0::bigint AS sluice_line"}, cols...)
 	}
-	for _, c := range ds.Columns {
-		cols = append(cols, quoteIdent(c.Name)+" "+d.ColumnType(c))
-	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s) ON COMMIT DROP", quoteIdent(name), strings.Join(cols, ", ")))
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
+		quoteIdent(name), strings.Join(cols, ", "), quoteIdent(ds.Table)))
 	return err
 }

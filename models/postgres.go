@@ -99,7 +99,6 @@ func (*postgresDialect) TransactionalDDL() bool { return true }
 // UpsertsRepeatedKeys is false: "ON CONFLICT DO UPDATE command cannot
 // affect row a second time".
 func (*postgresDialect) UpsertsRepeatedKeys() bool { return false }
-func (*postgresDialect) FoldKey(s string) string   { return s }
 
 // Describe: one COPY … FROM STDIN per file, in text form (see
 // newCopyWriter for why not binary).

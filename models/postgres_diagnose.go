@@ -43,8 +43,8 @@ func (*postgresDialect) grant(t Target, privilege, table string) string {
 		return fmt.Sprintf("GRANT CREATE ON SCHEMA public TO %s for new tables, GRANT SELECT, INSERT, UPDATE ON <table> TO %s for existing ones", user, user)
 	case privilege == "CREATE":
 		return fmt.Sprintf("GRANT CREATE ON SCHEMA <schema> TO %s (the first schema of its search_path, often public)", user)
-	case table == ledgerTable:
-		return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON sluice_runs TO %s; GRANT USAGE ON SEQUENCE sluice_runs_id_seq TO %s", user, user)
+	case table == ledgerTable || table == schemaTable:
+		return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON sluice_runs, sluice_schema TO %s; GRANT USAGE ON SEQUENCE sluice_runs_id_seq TO %s", user, user)
 	}
 	return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", table, user)
 }

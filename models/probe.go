@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 	d := db.Dialect
 	ledger := NewLedger(db)
 	if !d.TransactionalDDL() {
-		if err := ledger.ensure(ctx, db.Bun); err != nil {
+		if err := ledger.ensureIn(ctx, db.Bun); err != nil {
 			return db.privilegeError(err, "CREATE", ledgerTable)
 		}
 	}
@@ -30,16 +31,19 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // the point is to leave nothing
 	if d.TransactionalDDL() {
-		if err := ledger.ensure(ctx, tx); err != nil {
+		if err := ledger.ensureIn(ctx, tx); err != nil {
 			return db.privilegeError(err, "CREATE", ledgerTable)
 		}
 	}
-	for _, ds := range append([]*Dataset{db.ledgerDataset()}, tables...) {
+	for _, ds := range append([]*Dataset{db.ledgerDataset(), schemaDataset()}, tables...) {
 		info, err := d.Inspect(ctx, tx, ds.Table)
 		if err != nil {
 			return Diagnose(db.Target, fmt.Errorf("inspect %s: %w", ds.Table, err))
 		}
 		if !info.Exists {
+			if ds.Table == schemaTable {
+				continue // made with the ledger, as the ledger is
+			}
 			if !d.TransactionalDDL() {
 				continue // covered by the ledger's CREATE
 			}
@@ -47,6 +51,13 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 				return db.privilegeError(err, "CREATE", ds.Table)
 			}
 			continue
+		}
+		if ds.Table == ledgerTable {
+			// A ledger of an earlier release lacks the newest columns
+			// until the first import migrates it.
+			ds = &Dataset{Table: ds.Table, Key: ds.Key, Columns: slices.DeleteFunc(slices.Clone(ds.Columns), func(c Column) bool {
+				return !slices.ContainsFunc(info.Columns, func(have string) bool { return strings.EqualFold(have, c.Name) })
+			})}
 		}
 		if ds.Check(info) != nil {
 			continue // sluice check reports the table's shape itself
@@ -74,6 +85,11 @@ func (db *DB) ledgerDataset() *Dataset {
 		}
 	}
 	return ds
+}
+
+// schemaDataset describes sluice_schema for the probe.
+func schemaDataset() *Dataset {
+	return &Dataset{Table: schemaTable, Key: []string{"name"}, Columns: []Column{{Name: "name"}, {Name: "version"}}}
 }
 
 // privilegeError names the missing privilege when err is the server

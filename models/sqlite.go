@@ -188,7 +188,6 @@ func (d *sqliteDialect) Describe() string {
 
 func (*sqliteDialect) TransactionalDDL() bool    { return true }
 func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
-func (*sqliteDialect) FoldKey(s string) string   { return s }
 
 func (*sqliteDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
 
@@ -197,14 +196,22 @@ func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, d
 	// The line doubles as rowid: appends stay sequential and "last
 	// occurrence wins" is max(line).
 	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (sluice_line INTEGER PRIMARY KEY", quoteIdent(stage))
+	// Key columns group repeats as the table's key compares them.
+	colls, err := sqliteKeyCollations(ctx, tx, ds)
+	if err != nil {
+		return err
+	}
 	for _, c := range ds.Columns {
 		fmt.Fprintf(&b, ", %s %s", quoteIdent(c.Name), d.ColumnType(c))
+		if coll := colls[strings.ToLower(c.Name)]; coll != "" && !strings.EqualFold(coll, "BINARY") {
+			fmt.Fprintf(&b, " COLLATE %s", quoteIdent(coll))
+		}
 	}
 	b.WriteString(")")
 	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+quoteIdent(stage)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, b.String())
+	_, err = tx.ExecContext(ctx, b.String())
 	return err
 }
 
