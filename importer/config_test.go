@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -51,6 +52,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"retry_negative.yaml", `: daemon.retry.attempts: -1 is negative (0 means the default, 5)`},
 		{"settle_negative.yaml", `: jobs[0].source.settle: -1s is negative`},
 		{"no_source.yaml", `: jobs[0].source.path: is empty (a file or glob such as data/socks-*.csv)`},
+		{"remote_source.yaml", `: jobs[0].source.path: "s3://dumps/socks-*.csv": sluice does not read s3:// sources (only local files: a path or a glob such as data/socks-*.csv)`},
+		{"bad_glob.yaml", `: jobs[0].source.path: bad glob "data/[socks-*.csv": syntax error in pattern`},
 		{"bad_delimiter.yaml", `: jobs[0].source.delimiter: ";;" must be one character (not a quote or newline)`},
 		{"quote_delimiter.yaml", `: jobs[0].source.delimiter: "\"" must be one character (not a quote or newline)`},
 		{"unknown_encoding.yaml", `: jobs[0].source.encoding: unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
@@ -209,6 +212,34 @@ func TestLoadConfigValid(t *testing.T) {
 	_, err = cfg.Job("hats")
 	if want := abs + `: no job named "hats" (jobs: stock, socks)`; err == nil || err.Error() != want {
 		t.Errorf("Job(hats) error:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestSourcePaths: source.path resolves against the config's folder, and
+// a file:// URL is a local path.
+func TestSourcePaths(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct{ path, want string }{
+		{"data/socks-*.csv", filepath.Join(dir, "data", "socks-*.csv")},
+		{"/srv/dumps/socks.csv", "/srv/dumps/socks.csv"},
+		{"file:///srv/dumps/socks-*.csv", "/srv/dumps/socks-*.csv"},
+		{"FILE://localhost/srv/dumps/x.csv", "/srv/dumps/x.csv"},
+		{"c:data.csv", filepath.Join(dir, "c:data.csv")},
+	} {
+		path := filepath.Join(dir, "config.yaml")
+		text := fmt.Sprintf("database: {url: 'sqlite://'}\njobs:\n  - {name: socks, source: {path: %q}, table: socks, key: [sku], columns: [{name: sku}]}\n", tt.path)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path, noEnv)
+		if err != nil {
+			t.Errorf("source.path %q: %v", tt.path, err)
+			continue
+		}
+		if j := cfg.Jobs[0]; j.Source.Path != tt.want || j.Files().String() != tt.want {
+			t.Errorf("source.path %q = %q (source %s), want %q", tt.path, j.Source.Path, j.Files(), tt.want)
+		}
 	}
 }
 

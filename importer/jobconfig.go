@@ -133,13 +133,11 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 	if s.Settle != nil {
 		j.settle = *s.Settle
 	}
-	if _, err := filepath.Match(s.Path, ""); err != nil {
-		return fail("source.path", "bad glob %q: %v", s.Path, err)
+	src, path, err := newSource(s.Path, dir)
+	if err != nil {
+		return fail("source.path", "%v", err)
 	}
-	if !filepath.IsAbs(s.Path) {
-		s.Path = filepath.Join(dir, s.Path)
-	}
-	j.source = newGlobSource(s.Path)
+	j.source, s.Path = src, path
 	delim := ','
 	switch s.Delimiter {
 	case "", ",":
@@ -163,39 +161,9 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 // rules in its converter (NewConverter owns them), and fills in the
 // canonical type names.
 func (j *Job) compileColumns(cols []ColumnConfig, key []string, fail failFunc) error {
-	if len(cols) == 0 {
-		return fail("columns", "no columns declared")
-	}
-	names, headers := map[string]int{}, map[string]bool{}
-	for i := range cols {
-		c := &cols[i]
-		field := fmt.Sprintf("columns[%d]", i)
-		if !identRE.MatchString(c.Name) {
-			return fail(field+".name", "%q is not a valid column name", c.Name)
-		}
-		if _, dup := names[strings.ToLower(c.Name)]; dup {
-			return fail(field+".name", "column %q is declared twice", c.Name)
-		}
-		names[strings.ToLower(c.Name)] = i
-		if headers[c.Header()] {
-			return fail(field+".csv", "CSV header %q is mapped twice", c.Header())
-		}
-		headers[c.Header()] = true
-	}
-	if len(key) == 0 {
-		return fail("key", "no key declared (the natural ID: one or more column names)")
-	}
-	isKey := make([]bool, len(cols))
-	for i, k := range key {
-		c, ok := names[strings.ToLower(k)]
-		if !ok {
-			return fail(fmt.Sprintf("key[%d]", i), "%q is not a declared column", k)
-		}
-		if isKey[c] {
-			return fail(fmt.Sprintf("key[%d]", i), "%q is named twice", k)
-		}
-		isKey[c] = true
-		j.keyIdx = append(j.keyIdx, c)
+	isKey, err := j.compileKey(cols, key, fail)
+	if err != nil {
+		return err
 	}
 	j.columns = make([]column, len(cols))
 	for i := range cols {
@@ -224,6 +192,45 @@ func (j *Job) compileColumns(cols []ColumnConfig, key []string, fail failFunc) e
 		j.columns[i] = column{Column: mc, header: c.Header(), conv: conv}
 	}
 	return nil
+}
+
+// compileKey checks the column names and headers, and that the key names
+// declared columns once each; it returns which columns are in the key.
+func (j *Job) compileKey(cols []ColumnConfig, key []string, fail failFunc) ([]bool, error) {
+	if len(cols) == 0 {
+		return nil, fail("columns", "no columns declared")
+	}
+	names, headers := map[string]int{}, map[string]bool{}
+	for i, c := range cols {
+		field := fmt.Sprintf("columns[%d]", i)
+		if !identRE.MatchString(c.Name) {
+			return nil, fail(field+".name", "%q is not a valid column name", c.Name)
+		}
+		if _, dup := names[strings.ToLower(c.Name)]; dup {
+			return nil, fail(field+".name", "column %q is declared twice", c.Name)
+		}
+		names[strings.ToLower(c.Name)] = i
+		if headers[c.Header()] {
+			return nil, fail(field+".csv", "CSV header %q is mapped twice", c.Header())
+		}
+		headers[c.Header()] = true
+	}
+	if len(key) == 0 {
+		return nil, fail("key", "no key declared (the natural ID: one or more column names)")
+	}
+	isKey := make([]bool, len(cols))
+	for i, k := range key {
+		c, ok := names[strings.ToLower(k)]
+		if !ok {
+			return nil, fail(fmt.Sprintf("key[%d]", i), "%q is not a declared column", k)
+		}
+		if isKey[c] {
+			return nil, fail(fmt.Sprintf("key[%d]", i), "%q is named twice", k)
+		}
+		isKey[c] = true
+		j.keyIdx = append(j.keyIdx, c)
+	}
+	return isKey, nil
 }
 
 func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error {

@@ -175,25 +175,34 @@ func scanKeys(ctx context.Context, src Source, f File, p *plan, maxSuspects int)
 	if rd.delim < 0x80 && rd.text.Size() >= 4096 {
 		next = keyRecordsFrom(rd, p)
 	}
+	if err := kf.scan(ctx, next, p); err != nil {
+		return nil, err
+	}
+	return kf, nil
+}
+
+// scan adds the key of every record next returns, until the end or an
+// overflow.
+func (kf *keyFilter) scan(ctx context.Context, next func() (Record, error), p *plan) error {
 	values := make([]any, len(p.fields))
 	var key []byte
 outer:
-	for {
+	for !kf.overflow {
 		rec, err := next()
 		switch {
 		case errors.Is(err, io.EOF):
-			return kf, nil
+			return nil
 		case errors.Is(err, errIrregular):
 			if ctx.Err() != nil {
-				return nil, ctx.Err() // the splitter only saw a failed read
+				return ctx.Err() // the splitter only saw a failed read
 			}
 			// Past a CSV error the splitter cannot promise record
 			// boundaries: stage every row, as the import proper decides
 			// row by row.
 			kf.overflow, kf.suspects = true, nil
-			return kf, nil
+			return nil
 		case err != nil:
-			return nil, err
+			return err
 		}
 		if rec.Err != nil {
 			continue
@@ -207,10 +216,8 @@ outer:
 		}
 		key = p.appendKey(key[:0], values)
 		kf.add(key)
-		if kf.overflow {
-			return kf, nil
-		}
 	}
+	return nil
 }
 
 // keyRecordsFrom returns records of rd's remaining text split by

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // File is one file a Source lists.
@@ -56,6 +58,39 @@ var (
 	_ LocalSource = (*globSource)(nil)
 	_ LocalSource = (*fileList)(nil)
 )
+
+// newSource compiles source.path into its Source, and returns the path
+// as the config now holds it (a relative one made absolute against dir).
+// A URL names a remote store by its scheme; anything else is a local file
+// or glob.
+func newSource(path, dir string) (Source, string, error) {
+	if scheme, _, ok := strings.Cut(path, "://"); ok && urlScheme(scheme) {
+		switch strings.ToLower(scheme) {
+		case "file":
+			path = strings.TrimPrefix(path[len(scheme)+3:], "localhost")
+		default:
+			return nil, "", fmt.Errorf("%q: sluice does not read %s:// sources (only local files: a path or a glob such as data/socks-*.csv)", path, scheme)
+		}
+	}
+	if _, err := filepath.Match(path, ""); err != nil {
+		return nil, "", fmt.Errorf("bad glob %q: %v", path, err)
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	return newGlobSource(path), path, nil
+}
+
+// urlScheme reports whether s can be a URL's scheme (RFC 3986): a letter,
+// then letters, digits, + - and . ; a Windows drive letter cannot.
+func urlScheme(s string) bool {
+	if len(s) < 2 || !unicode.IsLetter(rune(s[0])) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r >= utf8.RuneSelf || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '+' || r == '-' || r == '.')
+	})
+}
 
 // globSource is source.path: the local files a glob matches.
 type globSource struct{ pattern string }
