@@ -89,6 +89,15 @@ func TestImportCancelledInEachPass(t *testing.T) {
 
 func testImportCancelledInPass(t *testing.T, b dbtest.Backend, pass, opens int) {
 	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
+	if e.db.Dialect.StageDedupes() {
+		// Into a table with rows every row goes to the stage, which finds
+		// repeats itself: there is no key scan, the load is the second
+		// and last pass.
+		if pass == 3 {
+			t.Skipf("%s scans no keys into a table with rows", b.Name)
+		}
+		opens = min(opens, 2)
+	}
 	// A table with rows: SQLite scans keys only then.
 	checkResult(t, "september", e.importFile("socks", e.fixture("socks-2026-09.csv", "in/socks-2026-09.csv"), Options{}), ok(4, 4, 0, 0))
 	path := e.write("in/socks-2026-10.csv", plainSocks(100_000)) // 5 MB

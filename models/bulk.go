@@ -11,6 +11,7 @@ import (
 // number of rows, the portable bulk path. The full-size statement is
 // prepared once; the short tail uses a one-off statement.
 type multiRowWriter struct {
+	verb     string // INSERT, or REPLACE
 	tx       *Tx
 	target   BulkTarget
 	suffix   string // e.g. an ON CONFLICT clause
@@ -25,10 +26,10 @@ type multiRowWriter struct {
 // statements stop paying off on SQLite (see BENCHMARKS.md).
 const rowsPerStatement = 100
 
-// newMultiRowWriter sizes statements to stay under maxParams bind
-// parameters.
-func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
-	w := &multiRowWriter{tx: tx, target: t, suffix: suffix, inline: inline}
+// newMultiRowWriter writes statements of verb (INSERT, or REPLACE) and
+// sizes them to stay under maxParams bind parameters.
+func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, verb, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
+	w := &multiRowWriter{verb: verb, tx: tx, target: t, suffix: suffix, inline: inline}
 	w.perStmt = max(1, min(rowsPerStatement, maxParams/w.width()))
 	if !inline {
 		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
@@ -56,7 +57,7 @@ func (w *multiRowWriter) insertSQL(rows int) string {
 	width := len(cols)
 	var b strings.Builder
 	b.Grow(64 + rows*width*2 + len(w.suffix))
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", quoteIdent(w.target.Table), strings.Join(cols, ", "))
+	fmt.Fprintf(&b, "%s INTO %s (%s) VALUES ", w.verb, quoteIdent(w.target.Table), strings.Join(cols, ", "))
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')

@@ -51,11 +51,18 @@ type Dialect interface {
 	// parsing, off the writer's goroutine. Equal values must encode
 	// equal, and values the database holds equal should too.
 	Encode(c Column, v any) (any, error)
+	// StageDedupes is true where rows written to a stage keep only the last
+	// of each key as the table compares keys (MySQL: the stage has the
+	// table's key, loaded with REPLACE). Then only an empty table is
+	// worth a key scan, for its bulk load; into one with rows, every row
+	// goes through the stage.
+	StageDedupes() bool
 	// MergeStage keeps only the last line of each key in the stage, merges
 	// it into the table as mode says and drops it; equal rows are not
-	// written. It returns the rows dropped as earlier duplicates and the
-	// rows the database reported affected.
-	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error)
+	// written. staged is how many rows were written to the stage. It
+	// returns the rows dropped as earlier duplicates and the rows the
+	// database reported affected.
+	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error)
 	// Updated turns the rows the database reported affected by upserts
 	// into rows updated, given how many were inserted (MySQL counts an
 	// updated row twice).

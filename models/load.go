@@ -42,13 +42,17 @@ type Load struct {
 	spec LoadSpec
 	// temp: the table is missing and this dry run may not create it, so
 	// Start creates a temporary stand-in.
-	temp    bool
-	before  int64 // rows in the table before the load
-	fold    func(string) string
-	direct  BulkWriter
-	stage   string
-	staged  BulkWriter // created on first use
-	written int64
+	temp   bool
+	before int64 // rows in the table before the load
+	fold   func(string) string
+	// stageAll: every row goes through the stage, which finds the
+	// repeats itself (Dialect.StageDedupes).
+	stageAll   bool
+	direct     BulkWriter
+	stage      string
+	staged     BulkWriter // created on first use
+	written    int64
+	stagedRows int64
 }
 
 // Prepare begins a load: it opens the file's transaction, on a connection
@@ -103,10 +107,17 @@ func (l *Load) Start(ctx context.Context) error {
 	if l.before, err = countRows(ctx, l.tx, ds.Table); err != nil {
 		return err
 	}
-	if l.NeedsKeyScan() {
+	if !l.allDirect() {
 		if l.fold, err = l.db.Dialect.KeyFold(ctx, l.tx, ds); err != nil {
 			return err
 		}
+		// A stage that finds repeats itself needs no key scan, but for an
+		// empty table whose keys can be folded: its unique rows go in
+		// with the plain bulk load.
+		l.stageAll = l.db.Dialect.StageDedupes() && (l.before > 0 || l.fold == nil)
+	}
+	if l.stageAll {
+		return nil // no direct writer: Write stages
 	}
 	mode := l.spec.Mode
 	if l.before == 0 {
@@ -123,18 +134,21 @@ func (l *Load) Start(ctx context.Context) error {
 // NeedsKeyScan reports whether rows whose key repeats in the file must be
 // found before writing: always but into an empty table on a database
 // whose upsert takes a key twice.
-func (l *Load) NeedsKeyScan() bool { return !l.allDirect() }
+func (l *Load) NeedsKeyScan() bool { return !l.allDirect() && !l.stageAll }
 
 func (l *Load) allDirect() bool { return l.before == 0 && l.db.Dialect.UpsertsRepeatedKeys() }
 
 // KeyFold is how the key scan must fold text keys to find the repeats the
 // table's key comparison sees (see Dialect.KeyFold); nil means it cannot,
-// and every row must be written with WriteStaged. Set by Start when
-// NeedsKeyScan.
+// and every row must be written with WriteStaged. Start sets it where
+// the table's upsert cannot take repeats itself.
 func (l *Load) KeyFold() func(string) string { return l.fold }
 
 // Write writes rows whose keys occur once in the file.
 func (l *Load) Write(ctx context.Context, rows []Row) error {
+	if l.stageAll {
+		return l.WriteStaged(ctx, rows)
+	}
 	if l.staged != nil {
 		// One statement at a time on the connection.
 		if err := l.staged.Flush(); err != nil {
@@ -150,8 +164,10 @@ func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 	if l.allDirect() {
 		return l.Write(ctx, rows)
 	}
-	if err := l.direct.Flush(); err != nil {
-		return err
+	if l.direct != nil {
+		if err := l.direct.Flush(); err != nil {
+			return err
+		}
 	}
 	if l.staged == nil {
 		if err := l.db.Dialect.CreateStage(ctx, l.tx, l.stage, l.spec.Dataset); err != nil {
@@ -164,6 +180,7 @@ func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 		l.staged = w
 	}
 	l.written += int64(len(rows))
+	l.stagedRows += int64(len(rows))
 	return l.staged.Write(ctx, rows)
 }
 
@@ -178,15 +195,18 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 			return c, err
 		}
 	}
-	if err := l.direct.Close(); err != nil {
-		return c, err
+	var affected int64
+	if l.direct != nil {
+		if err := l.direct.Close(); err != nil {
+			return c, err
+		}
+		affected = l.direct.Affected()
 	}
-	affected := l.direct.Affected()
 	if l.staged != nil {
 		if err := l.staged.Close(); err != nil {
 			return c, err
 		}
-		dups, n, err := l.db.Dialect.MergeStage(ctx, l.tx, l.stage, ds, l.spec.Mode)
+		dups, n, err := l.db.Dialect.MergeStage(ctx, l.tx, l.stage, ds, l.spec.Mode, l.stagedRows)
 		if err != nil {
 			return c, fmt.Errorf("merge into %s: %w", ds.Table, err)
 		}

@@ -34,8 +34,12 @@ func newLoadDataWriter(ctx context.Context, tx *Tx, t BulkTarget) (*loadDataWrit
 	var pipe io.Reader
 	w.reader = fmt.Sprintf("sluice-%p", w)
 	mysql.RegisterReaderHandler(w.reader, func() io.Reader { return pipe })
-	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`,
-		w.reader, quoteIdent(into), strings.Join(cols, ", "))
+	replace := ""
+	if t.Line {
+		replace = "REPLACE " // a stage keeps the last row of a key
+	}
+	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE 'Reader::%s' %sINTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`,
+		w.reader, replace, quoteIdent(into), strings.Join(cols, ", "))
 	w.exec = func(ctx context.Context, r io.Reader) (int64, error) {
 		pipe = r
 		// LOAD DATA cannot be prepared; database/sql's own transaction
@@ -78,15 +82,19 @@ func (w *loadDataWriter) Abort() {
 
 // createLike creates a temporary table with the columns of ds as the
 // target table has them, collations included (CREATE … SELECT copies
-// them), and a leading line column if line is set. Only TEMPORARY tables
-// can be created without committing the transaction.
-func createLike(ctx context.Context, tx *Tx, name string, ds *Dataset, line bool) error {
+// them); a stage (stage set) also gets a leading line column and the
+// table's key. Only TEMPORARY tables can be created without committing
+// the transaction.
+func createLike(ctx context.Context, tx *Tx, name string, ds *Dataset, stage bool) error {
 	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(name)); err != nil {
 		return err
 	}
 	lineCol := ""
-	if line {
-		lineCol = "(sluice_line BIGINT NOT NULL DEFAULT 0 PRIMARY KEY) "
+	if stage {
+		// The key as the primary key: REPLACE finds a repeat in the
+		// clustered index, and the merge reads the stage in key order,
+		// which is the target's order too.
+		lineCol = fmt.Sprintf("(sluice_line BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (%s)) ", strings.Join(quoteAll(ds.Key), ", "))
 	}
 	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s %sSELECT %s FROM %s LIMIT 0",
 		quoteIdent(name), lineCol, strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))

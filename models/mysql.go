@@ -168,6 +168,13 @@ func (*mysqlDialect) TransactionalDDL() bool { return false }
 // last; both paths stage repeats alike.
 func (*mysqlDialect) UpsertsRepeatedKeys() bool { return false }
 
+// StageDedupes is true: the stage has the table's key, under the table's
+// collations, and is written with REPLACE, so the server itself keeps the
+// last of each key however its collation compares them. Deduplicating a
+// stage afterwards (GROUP BY into a second temporary table) took 20 s at
+// a million rows under utf8mb4_general_ci.
+func (*mysqlDialect) StageDedupes() bool { return true }
+
 // Describe says whether the server lets sluice use LOAD DATA.
 func (d *mysqlDialect) Describe() string {
 	if d.loadData {
@@ -180,8 +187,9 @@ func (d *mysqlDialect) Describe() string {
 // INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was).
 func (*mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
 
-// CreateStage copies the target's column types, collations included:
-// the stage must group keys as the table compares them.
+// CreateStage copies the target's column types, collations included, and
+// gives the stage the table's key: the stage must tell keys apart as the
+// table does (see StageDedupes).
 func (*mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	return createLike(ctx, tx, stage, ds, true)
 }
@@ -194,7 +202,11 @@ func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) 
 	if !t.Line && !t.Fresh {
 		suffix = " " + onDuplicateKey(t.Dataset, t.Mode)
 	}
-	return newMultiRowWriter(ctx, tx, t, suffix, false, 65535)
+	verb := "INSERT"
+	if t.Line {
+		verb = "REPLACE" // a stage keeps the last row of a key
+	}
+	return newMultiRowWriter(ctx, tx, t, verb, suffix, false, 65535)
 }
 
 // onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
@@ -216,33 +228,22 @@ func onDuplicateKey(ds *Dataset, mode Mode) string {
 	return "ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
 }
 
-// MergeStage deduplicates through a second temporary table of each key's
-// last line: MySQL cannot name one temporary table twice in a statement.
-func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
-	last := quoteIdent(stage + "_last")
-	steps := []struct {
-		sql string
-		n   *int64
-	}{
-		{sql: "DROP TEMPORARY TABLE IF EXISTS " + last},
-		{sql: fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL PRIMARY KEY) SELECT max(sluice_line) AS sluice_line FROM %s GROUP BY %s",
-			last, quoteIdent(stage), strings.Join(quoteAll(ds.Key), ", "))},
-		{sql: fmt.Sprintf("DELETE s FROM %s AS s LEFT JOIN %s AS l ON l.sluice_line = s.sluice_line WHERE l.sluice_line IS NULL", quoteIdent(stage), last), n: &dups},
-		{sql: "DROP TEMPORARY TABLE " + last},
-		{sql: fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
-			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode)), n: &affected},
-		{sql: "DROP TEMPORARY TABLE " + quoteIdent(stage)},
+// MergeStage merges a stage that holds one row a key already (see
+// StageDedupes): the rows written beyond those are the duplicates.
+func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error) {
+	var kept int64
+	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(stage)).Scan(ctx, &kept); err != nil {
+		return 0, 0, fmt.Errorf("count the stage: %w", err)
 	}
-	for _, s := range steps {
-		n, err := execAffected(ctx, tx, s.sql)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", firstWords(s.sql), err)
-		}
-		if s.n != nil {
-			*s.n = n
-		}
+	merge := fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
+		quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode))
+	if affected, err = execAffected(ctx, tx, merge); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", firstWords(merge), err)
 	}
-	return dups, affected, nil
+	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+quoteIdent(stage)); err != nil {
+		return 0, 0, fmt.Errorf("drop staging table: %w", err)
+	}
+	return staged - kept, affected, nil
 }
 
 // Encode checks what MySQL would refuse or change: text longer than the

@@ -99,6 +99,7 @@ func (*postgresDialect) TransactionalDDL() bool { return true }
 // UpsertsRepeatedKeys is false: "ON CONFLICT DO UPDATE command cannot
 // affect row a second time".
 func (*postgresDialect) UpsertsRepeatedKeys() bool { return false }
+func (*postgresDialect) StageDedupes() bool        { return false }
 
 // Describe: one COPY … FROM STDIN per file, in text form (see
 // newCopyWriter for why not binary).
@@ -118,7 +119,7 @@ func (d *postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarge
 
 // MergeStage deduplicates with a join against each key's last line (a
 // hash join; NOT IN over a large stage would not be hashed), then upserts.
-func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
+func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, _ int64) (dups, affected int64, err error) {
 	keys := strings.Join(quoteAll(ds.Key), ", ")
 	on := make([]string, len(ds.Key))
 	for i, k := range quoteAll(ds.Key) {

@@ -188,6 +188,7 @@ func (d *sqliteDialect) Describe() string {
 
 func (*sqliteDialect) TransactionalDDL() bool    { return true }
 func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
+func (*sqliteDialect) StageDedupes() bool        { return false }
 
 func (*sqliteDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
 
@@ -217,7 +218,7 @@ func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, d
 
 func (*sqliteDialect) distinct(a, b string) string { return a + " IS NOT " + b }
 
-func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (dups, affected int64, err error) {
+func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, _ int64) (dups, affected int64, err error) {
 	if dups, err = dedupeNotIn(ctx, tx, stage, ds); err != nil {
 		return 0, 0, err
 	}
@@ -236,7 +237,7 @@ func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget)
 		suffix = " " + onConflict(t.Dataset, t.Mode, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
-	return newMultiRowWriter(ctx, tx, t, suffix, d.inlineArgs, 32766)
+	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, d.inlineArgs, 32766)
 }
 
 // Encode stores dates and times as the text SQLAlchemy writes and
