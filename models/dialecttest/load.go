@@ -48,32 +48,7 @@ func load(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec
 	t.Helper()
 	encode(t, db, spec.Dataset, rows)
 	encode(t, db, spec.Dataset, staged)
-	l, err := models.Prepare(ctx, db, spec)
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	defer l.Abort()
-	if err := l.Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	if len(rows) > 0 {
-		if err := l.Write(ctx, rows); err != nil {
-			t.Fatalf("Write: %v", err)
-		}
-	}
-	if len(staged) > 0 {
-		if err := l.WriteStaged(ctx, staged); err != nil {
-			t.Fatalf("WriteStaged: %v", err)
-		}
-	}
-	c, err := l.Finish(ctx)
-	if err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
-	if err := l.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
-	return c
+	return runLoad(ctx, t, db, spec, func(*models.Load) ([]models.Row, []models.Row) { return rows, staged })
 }
 
 // loadFile loads a file's rows as the importer does: into the table
@@ -82,6 +57,31 @@ func load(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec
 func loadFile(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, file []models.Row) models.Counts {
 	t.Helper()
 	encode(t, db, spec.Dataset, file)
+	return runLoad(ctx, t, db, spec, func(l *models.Load) (direct, staged []models.Row) {
+		fold := l.KeyFold()
+		if fold == nil {
+			return nil, file
+		}
+		seen := map[string]int{}
+		key := func(r models.Row) string { return fold(r.Values[0].(string)) }
+		for _, r := range file {
+			seen[key(r)]++
+		}
+		for _, r := range file {
+			if seen[key(r)] == 1 {
+				direct = append(direct, r)
+			} else {
+				staged = append(staged, r)
+			}
+		}
+		return direct, staged
+	})
+}
+
+// runLoad prepares and starts a load of spec, writes the rows split
+// gives it (directly, then staged), finishes and commits it.
+func runLoad(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, split func(*models.Load) (direct, staged []models.Row)) models.Counts {
+	t.Helper()
 	l, err := models.Prepare(ctx, db, spec)
 	if err != nil {
 		t.Fatalf("Prepare: %v", err)
@@ -90,22 +90,7 @@ func loadFile(ctx context.Context, t *testing.T, db *models.DB, spec models.Load
 	if err := l.Start(ctx); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	fold := l.KeyFold()
-	seen := map[string]int{}
-	key := func(r models.Row) string { return fold(r.Values[0].(string)) }
-	if fold != nil {
-		for _, r := range file {
-			seen[key(r)]++
-		}
-	}
-	var direct, staged []models.Row
-	for _, r := range file {
-		if fold != nil && seen[key(r)] == 1 {
-			direct = append(direct, r)
-		} else {
-			staged = append(staged, r)
-		}
-	}
+	direct, staged := split(l)
 	if len(direct) > 0 {
 		if err := l.Write(ctx, direct); err != nil {
 			t.Fatalf("Write: %v", err)
