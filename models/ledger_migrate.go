@@ -53,8 +53,8 @@ func (l *Ledger) migrate(ctx context.Context) error {
 	if err != nil || v >= ledgerVersion {
 		return err // a newer ledger is a newer release's, and additive
 	}
-	// Not a valid job name, so no job's lock.
-	release, err := l.db.Dialect.Lock(ctx, l.db, ":ledger", time.Minute)
+	// Not a valid job name (they start with a letter or digit): no job's lock.
+	release, err := l.db.Dialect.Lock(ctx, l.db, "_ledger", time.Minute)
 	if err != nil {
 		return fmt.Errorf("migrate ledger %s: take lock: %w", ledgerTable, err)
 	}
