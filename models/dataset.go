@@ -30,24 +30,31 @@ type Dataset struct {
 
 // NewDataset builds the Bun model for a table declared in config. The
 // model is a struct type made at run time with one field per column and
-// bun tags carrying the SQL types, so Bun writes the DDL.
+// bun tags carrying the SQL types and the primary key, so Bun writes the
+// DDL.
 func NewDataset(d Dialect, table string, cols []Column, key []string) *Dataset {
-	ds := &Dataset{Table: table, Columns: cols, Key: key}
 	fields := []reflect.StructField{{
 		Name:      "BaseModel",
 		Type:      reflect.TypeFor[bun.BaseModel](),
 		Tag:       reflect.StructTag(fmt.Sprintf(`bun:"table:%s,alias:t"`, table)),
 		Anonymous: true,
 	}}
+	cols = slices.Clone(cols)
+	for i := range cols {
+		// The key list says which columns are the key.
+		cols[i].Key = slices.Contains(key, cols[i].Name)
+	}
+	ds := &Dataset{Table: table, Columns: cols, Key: key}
 	for i, c := range cols {
 		tag := fmt.Sprintf("%s,type:%s", c.Name, d.ColumnType(c))
 		if c.NotNull {
 			tag += ",notnull"
 		}
-		if c.Key && !d.TransactionalDDL() {
-			// Declared in CREATE TABLE: one statement makes the table
-			// and its key, so no half-made table can be left behind.
-			tag += ",unique:" + ds.KeyIndexName()
+		if c.Key {
+			// The natural key is the primary key: an ORM that reflects
+			// the table maps it by its primary key, and one statement
+			// makes the table and its key.
+			tag += ",pk"
 		}
 		fields = append(fields, reflect.StructField{
 			Name: fmt.Sprintf("C%d", i),
@@ -74,7 +81,8 @@ func (ds *Dataset) ColumnNames() []string {
 // IsKey reports whether the named column is part of the key.
 func (ds *Dataset) IsKey(name string) bool { return slices.Contains(ds.Key, name) }
 
-// KeyIndexName is the name sluice gives the unique index on the key.
+// KeyIndexName is the name of the unique index sluice suggests on the key
+// of an existing table that has none.
 func (ds *Dataset) KeyIndexName() string { return ds.Table + "_" + strings.Join(ds.Key, "_") + "_key" }
 
 // SchemaError is a table that exists but cannot take the import as

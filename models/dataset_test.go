@@ -47,18 +47,15 @@ func pragmaColumns(t *testing.T, db *DB, table string) []tableColumn {
 
 // indexSQL returns the CREATE statement SQLite keeps for an index, or ""
 // if there is no such index on table.
-func indexDDL(t *testing.T, db *DB, table, index string) string {
+// tableDDL is the CREATE TABLE statement SQLite keeps for table.
+func tableDDL(t *testing.T, db *DB, table string) string {
 	t.Helper()
-	var sql []string
-	err := db.Bun.NewRaw(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?`, table, index).
-		Scan(context.Background(), &sql)
+	var sql string
+	err := db.Bun.NewRaw(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(context.Background(), &sql)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sql) == 0 {
-		return ""
-	}
-	return sql[0]
+	return sql
 }
 
 func execDDL(t *testing.T, db *DB, stmts ...string) {
@@ -78,13 +75,12 @@ func TestDatasetEnsureCreates(t *testing.T) {
 		cols    []Column
 		key     []string
 		want    []tableColumn
-		index   string
-		wantSQL string
+		wantSQL string // the table's DDL, its key the primary key
 	}{
 		{
 			name: "single key", table: "socks", cols: socksDecl, key: []string{"sku"},
 			want: []tableColumn{
-				{Name: "sku", Type: "TEXT", NotNull: true},
+				{Name: "sku", Type: "TEXT", NotNull: true, PK: 1},
 				{Name: "name", Type: "TEXT", NotNull: true},
 				{Name: "price", Type: "DECIMAL(10,2)"},
 				{Name: "ratio", Type: "DECIMAL"},
@@ -94,18 +90,16 @@ func TestDatasetEnsureCreates(t *testing.T) {
 				{Name: "updated_on", Type: "DATE"},
 				{Name: "counted_at", Type: "DATETIME"},
 			},
-			index:   "socks_sku_key",
-			wantSQL: `CREATE UNIQUE INDEX "socks_sku_key" ON "socks" ("sku")`,
+			wantSQL: `CREATE TABLE "socks" ("sku" TEXT NOT NULL, "name" TEXT NOT NULL, "price" DECIMAL(10,2), "ratio" DECIMAL, "quantity" BIGINT, "weight" DOUBLE PRECISION, "in_stock" BOOLEAN, "updated_on" DATE, "counted_at" DATETIME, PRIMARY KEY ("sku"))`,
 		},
 		{
 			name: "composite key", table: "stock_levels", cols: stockDecl, key: []string{"warehouse", "sku"},
 			want: []tableColumn{
-				{Name: "warehouse", Type: "TEXT", NotNull: true},
-				{Name: "sku", Type: "TEXT", NotNull: true},
+				{Name: "warehouse", Type: "TEXT", NotNull: true, PK: 1},
+				{Name: "sku", Type: "TEXT", NotNull: true, PK: 2},
 				{Name: "on_hand", Type: "BIGINT", NotNull: true},
 			},
-			index:   "stock_levels_warehouse_sku_key",
-			wantSQL: `CREATE UNIQUE INDEX "stock_levels_warehouse_sku_key" ON "stock_levels" ("warehouse", "sku")`,
+			wantSQL: `CREATE TABLE "stock_levels" ("warehouse" TEXT NOT NULL, "sku" TEXT NOT NULL, "on_hand" BIGINT NOT NULL, PRIMARY KEY ("warehouse", "sku"))`,
 		},
 	}
 	for _, tt := range tests {
@@ -114,9 +108,6 @@ func TestDatasetEnsureCreates(t *testing.T) {
 			ctx := context.Background()
 			db := openTempDB(t)
 			ds := NewDataset(db.Dialect, tt.table, tt.cols, tt.key)
-			if got := ds.KeyIndexName(); got != tt.index {
-				t.Errorf("KeyIndexName() = %q, want %q", got, tt.index)
-			}
 			created, err := ensureTable(ctx, db.Bun, db.Dialect, ds)
 			if err != nil || !created {
 				t.Fatalf("first Ensure = %v, %v; want true, nil", created, err)
@@ -124,15 +115,15 @@ func TestDatasetEnsureCreates(t *testing.T) {
 			if got := pragmaColumns(t, db, tt.table); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("columns:\n got %+v\nwant %+v", got, tt.want)
 			}
-			if got := indexDDL(t, db, tt.table, tt.index); got != tt.wantSQL {
-				t.Errorf("index:\n got %q\nwant %q", got, tt.wantSQL)
+			if got := tableDDL(t, db, tt.table); got != tt.wantSQL {
+				t.Errorf("table:\n got %q\nwant %q", got, tt.wantSQL)
 			}
 			info, err := db.Dialect.Inspect(ctx, db.Bun, tt.table)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := [][]string{tt.key}; !info.Exists || !reflect.DeepEqual(info.Unique, want) {
-				t.Errorf("Inspect = %+v, want Exists and Unique %v", info, want)
+			if want := [][]string{tt.key}; !info.Exists || !reflect.DeepEqual(info.Unique, want) || !reflect.DeepEqual(info.PrimaryKey, tt.key) {
+				t.Errorf("Inspect = %+v, want Exists, PrimaryKey %v and Unique %v", info, tt.key, want)
 			}
 			// The second run finds the table and leaves it alone.
 			created, err = ensureTable(ctx, db.Bun, db.Dialect, ds)

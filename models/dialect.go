@@ -81,6 +81,9 @@ type Dialect interface {
 	// grant is the statement an administrator runs to give t's user
 	// privilege (CREATE, INSERT, UPDATE) on table.
 	grant(t Target, privilege, table string) string
+	// addPrimaryKey says how to give an existing table without one the
+	// key as its primary key.
+	addPrimaryKey(ds *Dataset) string
 }
 
 // TableInfo is what Inspect finds.
@@ -90,6 +93,10 @@ type TableInfo struct {
 	// Unique lists the column sets of the unique indexes and constraints
 	// (the primary key included).
 	Unique [][]string
+	// PrimaryKey is the primary key's columns; none for a table made by
+	// an earlier release (a unique index only), which an ORM reflecting
+	// the table cannot map.
+	PrimaryKey []string
 }
 
 // BulkTarget says where a BulkWriter writes.

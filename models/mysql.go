@@ -156,6 +156,9 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 		if !bad[ix] {
 			info.Unique = append(info.Unique, cols[ix])
 		}
+		if ix == "PRIMARY" {
+			info.PrimaryKey = cols[ix]
+		}
 	}
 	return info, nil
 }

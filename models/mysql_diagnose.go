@@ -45,3 +45,5 @@ func (*mysqlDialect) grant(t Target, privilege, table string) string {
 
 // unreachable: the driver's own word for a connection that broke.
 func mysqlUnreachable(err error) bool { return errors.Is(err, mysql.ErrInvalidConn) }
+
+func (*mysqlDialect) addPrimaryKey(ds *Dataset) string { return alterAddPrimaryKey(ds) }

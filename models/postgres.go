@@ -75,8 +75,11 @@ func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (
 	}
 	info.Exists = true
 	// Unique indexes usable by ON CONFLICT: not partial, no expressions.
-	var sets []string
-	err = db.NewRaw(`SELECT string_agg(a.attname, chr(31) ORDER BY k.ord)
+	var sets []struct {
+		Cols    string `bun:"cols"`
+		Primary bool   `bun:"primary"`
+	}
+	err = db.NewRaw(`SELECT string_agg(a.attname, chr(31) ORDER BY k.ord) AS cols, bool_or(i.indisprimary) AS primary
 		FROM pg_index i
 		JOIN pg_class c ON c.oid = i.indrelid
 		JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -89,7 +92,11 @@ func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (
 		return info, err
 	}
 	for _, s := range sets {
-		info.Unique = append(info.Unique, strings.Split(s, "\x1f"))
+		cols := strings.Split(s.Cols, "\x1f")
+		info.Unique = append(info.Unique, cols)
+		if s.Primary {
+			info.PrimaryKey = cols
+		}
 	}
 	return info, nil
 }

@@ -55,3 +55,5 @@ func postgresUnreachable(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && (pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03")
 }
+
+func (*postgresDialect) addPrimaryKey(ds *Dataset) string { return alterAddPrimaryKey(ds) }

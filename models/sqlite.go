@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,27 +149,30 @@ func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Ta
 		return info, nil
 	}
 	info.Exists = true
-	var pk []string
+	pk := make([]string, len(cols))
 	for _, c := range cols {
 		info.Columns = append(info.Columns, c.Name)
 		if c.PK > 0 {
-			pk = append(pk, c.Name)
+			pk[c.PK-1] = c.Name // pk is the column's place in the key
 		}
 	}
-	if len(pk) > 0 {
+	if pk = slices.DeleteFunc(pk, func(s string) bool { return s == "" }); len(pk) > 0 {
+		info.PrimaryKey = pk
 		info.Unique = append(info.Unique, pk)
 	}
 	var idx []struct {
 		Name    string `bun:"name"`
 		Unique  bool   `bun:"unique"`
 		Partial bool   `bun:"partial"`
+		Origin  string `bun:"origin"`
 	}
-	if err := db.NewRaw("SELECT name, \"unique\", partial FROM pragma_index_list(?)", table).Scan(ctx, &idx); err != nil {
+	if err := db.NewRaw("SELECT name, \"unique\", partial, origin FROM pragma_index_list(?)", table).Scan(ctx, &idx); err != nil {
 		return info, err
 	}
 	for _, ix := range idx {
-		// A partial unique index cannot serve ON CONFLICT for all rows.
-		if !ix.Unique || ix.Partial {
+		// A partial unique index cannot serve ON CONFLICT for all rows;
+		// the primary key's own index is listed already.
+		if !ix.Unique || ix.Partial || ix.Origin == "pk" {
 			continue
 		}
 		var names []string
@@ -302,4 +306,10 @@ func (*sqliteDialect) grant(Target, string, string) string { return "" }
 func sqliteUnreachable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}
+
+// addPrimaryKey: SQLite cannot add one to a table; it must be rebuilt.
+func (*sqliteDialect) addPrimaryKey(ds *Dataset) string {
+	return fmt.Sprintf("SQLite cannot add one to a table, so rebuild it: CREATE TABLE %[1]s_new (…, PRIMARY KEY (%[2]s)); INSERT INTO %[1]s_new SELECT * FROM %[1]s; DROP TABLE %[1]s; ALTER TABLE %[1]s_new RENAME TO %[1]s",
+		ds.Table, strings.Join(ds.Key, ", "))
 }

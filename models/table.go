@@ -9,10 +9,10 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// ensureTable creates the table with a unique index on the key if it does
+// ensureTable creates the table, its key as its primary key, if it does
 // not exist. An existing table is used as it is, after checking that every
-// declared column is there and the key has a unique index, which the
-// upsert needs to find existing rows.
+// declared column is there and the key has a unique index (a primary key
+// or not), which the merge needs to find existing rows.
 func ensureTable(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset) (created bool, err error) {
 	info, err := d.Inspect(ctx, db, ds.Table)
 	if err != nil {
@@ -23,14 +23,6 @@ func ensureTable(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset) (creat
 	}
 	if _, err := db.NewCreateTable().Model(ds.Model()).IfNotExists().Exec(ctx); err != nil {
 		return false, fmt.Errorf("create table %s: %w", ds.Table, err)
-	}
-	if !d.TransactionalDDL() {
-		return true, nil // the key came with CREATE TABLE
-	}
-	_, err = db.NewCreateIndex().Model(ds.Model()).Unique().IfNotExists().
-		Index(ds.KeyIndexName()).Column(ds.Key...).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("create unique index on %s(%s): %w", ds.Table, strings.Join(ds.Key, ", "), err)
 	}
 	return true, nil
 }
@@ -58,6 +50,13 @@ type TableStatus struct {
 	// Problem says why the existing table cannot take the import as
 	// declared (a *SchemaError); nil when it can.
 	Problem error
+	// PrimaryKey is the table's primary key: the job's key in a table
+	// sluice made, often a surrogate id in the application's own.
+	PrimaryKey []string
+	// AddPrimaryKey, for a table without a primary key (made by an
+	// earlier release), says how to give it one: an ORM that reflects a
+	// table maps it by its primary key.
+	AddPrimaryKey string
 }
 
 // TableStatus looks at ds's table without changing anything.
@@ -69,7 +68,17 @@ func (db *DB) TableStatus(ctx context.Context, ds *Dataset) (TableStatus, error)
 	if !info.Exists {
 		return TableStatus{}, nil
 	}
-	return TableStatus{Exists: true, Columns: len(info.Columns), Problem: ds.Check(info)}, nil
+	st := TableStatus{Exists: true, Columns: len(info.Columns), Problem: ds.Check(info), PrimaryKey: info.PrimaryKey}
+	if len(info.PrimaryKey) == 0 {
+		st.AddPrimaryKey = db.Dialect.addPrimaryKey(ds)
+	}
+	return st, nil
+}
+
+// alterAddPrimaryKey is how PostgreSQL and MySQL add one.
+func alterAddPrimaryKey(ds *Dataset) string {
+	return fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (%s) (its unique index on the key is then redundant)",
+		quoteIdent(ds.Table), strings.Join(quoteAll(ds.Key), ", "))
 }
 
 // Check compares an existing table with the declaration.

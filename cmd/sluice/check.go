@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/sluice-dev/sluice/importer"
@@ -65,13 +66,22 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "job %s: cannot %v\n", j.Name, err)
 			ok = false
 		case !st.Exists:
-			fmt.Fprintf(e.stdout, "job %s: table %s does not exist yet; sluice import will create it with a unique index on (%s)\n",
+			fmt.Fprintf(e.stdout, "job %s: table %s does not exist yet; sluice import will create it with the primary key (%s)\n",
 				j.Name, ds.Table, strings.Join(ds.Key, ", "))
 		case st.Problem != nil:
 			fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, st.Problem)
 			ok = false
 		default:
-			fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, unique key (%s))\n", j.Name, ds.Table, st.Columns, strings.Join(ds.Key, ", "))
+			key := "unique key"
+			if slices.EqualFunc(st.PrimaryKey, ds.Key, strings.EqualFold) {
+				key = "primary key"
+			}
+			fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, %s (%s))\n", j.Name, ds.Table, st.Columns, key, strings.Join(ds.Key, ", "))
+			if st.AddPrimaryKey != "" {
+				// It imports, but an app reflecting it cannot map it.
+				fmt.Fprintf(e.stdout, "job %s: table %s has no primary key, so an ORM that reflects it (SQLAlchemy's automap, db.reflect()) cannot map it; %s\n",
+					j.Name, ds.Table, st.AddPrimaryKey)
+			}
 		}
 		files, err := j.Files().List(ctx)
 		if err != nil {

@@ -43,7 +43,13 @@ func TestCheckDiagnostics(t *testing.T) {
 			{name: "it works", setup: func(t *testing.T, a admin, _ *url.URL) {
 				a.exec(t, table, `CREATE UNIQUE INDEX socks_sku ON socks (sku)`)
 			},
-				want: []string{"SELECT 1 ok", "database: may create tables, insert and update", "job socks: table socks ok (4 columns, unique key (sku))", "It works."}},
+				want: []string{"SELECT 1 ok", "database: may create tables, insert and update", "job socks: table socks ok (4 columns, unique key (sku))",
+					`job socks: table socks has no primary key, so an ORM that reflects it (SQLAlchemy's automap, db.reflect()) cannot map it; ALTER TABLE "socks" ADD PRIMARY KEY ("sku") (its unique index on the key is then redundant)`,
+					"It works."}},
+			{name: "it works, with a primary key", setup: func(t *testing.T, a admin, _ *url.URL) {
+				a.exec(t, `CREATE TABLE socks (sku VARCHAR(255) NOT NULL PRIMARY KEY, name TEXT, quantity BIGINT, price DECIMAL(10,2))`)
+			},
+				want: []string{"SELECT 1 ok", "database: may create tables, insert and update", "job socks: table socks ok (4 columns, primary key (sku))", "It works."}},
 		}
 	}
 	backends := map[string][]tc{

@@ -479,9 +479,9 @@ func TestCheckCommand(t *testing.T) {
 		"database sqlite:///test.db (sqlite): SELECT 1 ok",
 		"database: rows are loaded with multi-row INSERT (100 rows a statement)",
 		"database: may create tables, insert and update",
-		"job socks: table socks does not exist yet; sluice import will create it with a unique index on (sku)",
+		"job socks: table socks does not exist yet; sluice import will create it with the primary key (sku)",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
-		"job stock: table stock_levels does not exist yet; sluice import will create it with a unique index on (warehouse, sku)",
+		"job stock: table stock_levels does not exist yet; sluice import will create it with the primary key (warehouse, sku)",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 		"It works.",
 	})
@@ -500,9 +500,9 @@ func TestCheckCommand(t *testing.T) {
 		"database sqlite:///other.db (sqlite): SELECT 1 ok",
 		"database: rows are loaded with multi-row INSERT (100 rows a statement)",
 		"database: may create tables, insert and update",
-		"job socks: table socks ok (4 columns, unique key (sku))",
+		"job socks: table socks ok (4 columns, primary key (sku))",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
-		"job stock: table stock_levels ok (3 columns, unique key (warehouse, sku))",
+		"job stock: table stock_levels ok (3 columns, primary key (warehouse, sku))",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 		"It works.",
 	})
@@ -534,7 +534,7 @@ func TestCheckBadTable(t *testing.T) {
 		"database: may create tables, insert and update",
 		"job socks: table socks: declared column(s) price missing from the existing table (it has sku, name, quantity); add them or fix config.yaml",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
-		"job stock: table stock_levels does not exist yet; sluice import will create it with a unique index on (warehouse, sku)",
+		"job stock: table stock_levels does not exist yet; sluice import will create it with the primary key (warehouse, sku)",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 	})
 

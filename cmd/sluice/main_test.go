@@ -129,8 +129,8 @@ func checkSampleRuns(t *testing.T, s *sluiceCmd, config, dialect string) {
 	if !strings.HasSuffix(stdout, "\nIt works.\n") ||
 		!strings.Contains(stdout, " ("+dialect+"): SELECT 1 ok\n") ||
 		!strings.Contains(stdout, "\ndatabase: rows are loaded with "+bulkPaths[dialect]+"\n") ||
-		!strings.Contains(stdout, "job socks: table socks ok (9 columns, unique key (sku))\n") ||
-		!strings.Contains(stdout, "job stock: table stock_levels ok (5 columns, unique key (warehouse, sku))\n") {
+		!strings.Contains(stdout, "job socks: table socks ok (9 columns, primary key (sku))\n") ||
+		!strings.Contains(stdout, "job stock: table stock_levels ok (5 columns, primary key (warehouse, sku))\n") {
 		t.Errorf("sluice check:\n%s", stdout)
 	}
 }

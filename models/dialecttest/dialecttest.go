@@ -23,6 +23,7 @@ func Exercise(ctx context.Context, t *testing.T, newURL func(t testing.TB) strin
 		run  func(ctx context.Context, t *testing.T, s *suite)
 	}{
 		{"Inspect", exerciseInspect},
+		{"PrimaryKey", exercisePrimaryKey},
 		{"KeyFold", exerciseKeyFold},
 		{"Encode", exerciseEncode},
 		{"LoadCounts", exerciseLoadCounts},
