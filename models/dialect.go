@@ -63,10 +63,6 @@ type Dialect interface {
 	// returns the rows dropped as earlier duplicates and the rows the
 	// database reported affected.
 	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error)
-	// Updated turns the rows the database reported affected by upserts
-	// into rows updated, given how many were inserted (MySQL counts an
-	// updated row twice).
-	Updated(affected, inserted int64) int64
 	// Lock takes the cross-process lock called name, waiting up to wait
 	// for another holder to let go; it returns ErrLocked if it could not.
 	// The lock goes with the process: a crash releases it.
@@ -84,6 +80,10 @@ type Dialect interface {
 	// addPrimaryKey says how to give an existing table without one the
 	// key as its primary key.
 	addPrimaryKey(ds *Dataset) string
+	// autoIncrement names the table's column the database numbers itself
+	// by a counter a bulk load would move past the rows it inserts (MySQL's
+	// AUTO_INCREMENT); "" for none, or where a bulk load moves it exactly.
+	autoIncrement(ctx context.Context, db bun.IDB, table string) (string, error)
 }
 
 // TableInfo is what Inspect finds.
@@ -122,7 +122,7 @@ type BulkWriter interface {
 	// connection is free for another statement.
 	Flush() error
 	// Affected is how many rows the database reports inserted or
-	// updated so far (see Dialect.Updated); an equal row left alone is
+	// updated so far, each once; an equal row left alone is
 	// not counted.
 	Affected() int64
 	Close() error

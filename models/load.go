@@ -112,9 +112,16 @@ func (l *Load) Start(ctx context.Context) error {
 			return err
 		}
 		// A stage that finds repeats itself needs no key scan, but for an
-		// empty table whose keys can be folded: its unique rows go in
-		// with the plain bulk load.
-		l.stageAll = l.db.Dialect.StageDedupes() && (l.before > 0 || l.fold == nil)
+		// empty table whose keys can be folded and whose ids the bulk
+		// load would not skip: its unique rows go in with the plain bulk
+		// load.
+		if l.db.Dialect.StageDedupes() {
+			auto, err := l.db.Dialect.autoIncrement(ctx, l.tx, ds.Table)
+			if err != nil {
+				return err
+			}
+			l.stageAll = l.before > 0 || l.fold == nil || auto != ""
+		}
 	}
 	if l.stageAll {
 		return nil // no direct writer: Write stages
@@ -225,7 +232,8 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		c.Duplicates = l.written - c.Inserted
 		return c, nil
 	}
-	c.Updated = l.db.Dialect.Updated(affected, c.Inserted)
+	// Every statement reports a row it inserted or updated once.
+	c.Updated = affected - c.Inserted
 	c.Unchanged = l.written - c.Duplicates - c.Inserted - c.Updated
 	if c.Updated < 0 || c.Unchanged < 0 {
 		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",

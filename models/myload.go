@@ -21,15 +21,6 @@ func newLoadDataWriter(ctx context.Context, tx *Tx, t BulkTarget) (*loadDataWrit
 	w := &loadDataWriter{textWriter: &textWriter{ctx: ctx, tx: tx, target: t, what: "load data"}}
 	cols := w.columns()
 	into := t.Table
-	if !w.direct() {
-		into = "sluice_direct_" + t.Dataset.Table
-		if err := createLike(ctx, tx, into, t.Dataset, false); err != nil {
-			return nil, fmt.Errorf("create merge table: %w", err)
-		}
-		w.merge = fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s", quoteIdent(t.Dataset.Table),
-			strings.Join(quoteAll(t.Dataset.ColumnNames()), ", "), quoteIdent(into), onDuplicateKey(t.Dataset, t.Mode))
-		w.drop = "DROP TEMPORARY TABLE " + quoteIdent(into)
-	}
 	// The handler runs on the stream's goroutine, after pipe is set.
 	var pipe io.Reader
 	w.reader = fmt.Sprintf("sluice-%p", w)
@@ -80,23 +71,17 @@ func (w *loadDataWriter) Abort() {
 	mysql.DeregisterReaderHandler(w.reader)
 }
 
-// createLike creates a temporary table with the columns of ds as the
+// createStage creates a temporary table with the columns of ds as the
 // target table has them, collations included (CREATE … SELECT copies
-// them); a stage (stage set) also gets a leading line column and the
-// table's key. Only TEMPORARY tables can be created without committing
-// the transaction.
-func createLike(ctx context.Context, tx *Tx, name string, ds *Dataset, stage bool) error {
+// them), a leading line column, and the table's key as its primary key:
+// REPLACE finds a repeat in the clustered index, and the merge reads the
+// stage in key order, which is the target's order too. Only TEMPORARY
+// tables can be created without committing the transaction.
+func createStage(ctx context.Context, tx *Tx, name string, ds *Dataset) error {
 	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(name)); err != nil {
 		return err
 	}
-	lineCol := ""
-	if stage {
-		// The key as the primary key: REPLACE finds a repeat in the
-		// clustered index, and the merge reads the stage in key order,
-		// which is the target's order too.
-		lineCol = fmt.Sprintf("(sluice_line BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (%s)) ", strings.Join(quoteAll(ds.Key), ", "))
-	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s %sSELECT %s FROM %s LIMIT 0",
-		quoteIdent(name), lineCol, strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (%s)) SELECT %s FROM %s LIMIT 0",
+		quoteIdent(name), strings.Join(quoteAll(ds.Key), ", "), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
 	return err
 }

@@ -186,67 +186,28 @@ func (d *mysqlDialect) Describe() string {
 	return "multi-row INSERT (the server has local_infile=OFF; SET GLOBAL local_infile = ON loads faster)"
 }
 
-// Updated: MySQL reports 1 per inserted row and 2 per updated row of an
-// INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was).
-func (*mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
-
 // CreateStage copies the target's column types, collations included, and
 // gives the stage the table's key: the stage must tell keys apart as the
 // table does (see StageDedupes).
 func (*mysqlDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
-	return createLike(ctx, tx, stage, ds, true)
+	return createStage(ctx, tx, stage, ds)
 }
 
+// NewBulkWriter writes a stage (with REPLACE: it keeps the last row of a
+// key), or an empty table (t.Fresh: no row meets another). Into a table
+// with rows every row goes through the stage (see StageDedupes).
 func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+	if !t.Line && !t.Fresh {
+		return nil, fmt.Errorf("bulk write into %s: MySQL writes a table with rows through its stage", t.Table)
+	}
 	if d.loadData {
 		return newLoadDataWriter(ctx, tx, t)
 	}
-	suffix := ""
-	if !t.Line && !t.Fresh {
-		suffix = " " + onDuplicateKey(t.Dataset, t.Mode)
-	}
 	verb := "INSERT"
 	if t.Line {
-		verb = "REPLACE" // a stage keeps the last row of a key
+		verb = "REPLACE"
 	}
-	return newMultiRowWriter(ctx, tx, t, verb, suffix, false, 65535)
-}
-
-// onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
-// whose values are all equal unwritten (and reports it unaffected); the
-// insert-new form sets a key column to itself, which changes nothing.
-func onDuplicateKey(ds *Dataset, mode Mode) string {
-	var sets []string
-	for _, c := range ds.Columns {
-		if mode.updates() && !ds.IsKey(c.Name) {
-			id := quoteIdent(c.Name)
-			sets = append(sets, id+" = VALUES("+id+")")
-		}
-	}
-	if len(sets) == 0 {
-		// Qualified: in INSERT … SELECT a bare name is ambiguous.
-		k := quoteIdent(ds.Table) + "." + quoteIdent(ds.Key[0])
-		sets = []string{k + " = " + k}
-	}
-	return "ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
-}
-
-// MergeStage merges a stage that holds one row a key already (see
-// StageDedupes): the rows written beyond those are the duplicates.
-func (*mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error) {
-	var kept int64
-	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(stage)).Scan(ctx, &kept); err != nil {
-		return 0, 0, fmt.Errorf("count the stage: %w", err)
-	}
-	merge := fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
-		quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode))
-	if affected, err = execAffected(ctx, tx, merge); err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", firstWords(merge), err)
-	}
-	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+quoteIdent(stage)); err != nil {
-		return 0, 0, fmt.Errorf("drop staging table: %w", err)
-	}
-	return staged - kept, affected, nil
+	return newMultiRowWriter(ctx, tx, t, verb, "", false, 65535)
 }
 
 // Encode checks what MySQL would refuse or change: text longer than the

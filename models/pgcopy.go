@@ -22,7 +22,7 @@ func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d *postgresDialect
 		if err := d.createTemp(ctx, tx, into, t.Dataset, false); err != nil {
 			return nil, fmt.Errorf("create merge table: %w", err)
 		}
-		w.merge = upsertOnConflict(t.Dataset, into, t.Mode, d.distinct)
+		w.merge = d.merge(t.Dataset, into, t.Mode)
 		w.drop = "DROP TABLE " + quoteIdent(into)
 	}
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN", quoteIdent(into), strings.Join(cols, ", "))

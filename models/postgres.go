@@ -112,13 +112,22 @@ func (*postgresDialect) StageDedupes() bool        { return false }
 // newCopyWriter for why not binary).
 func (*postgresDialect) Describe() string { return "COPY (text)" }
 
-func (*postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
-
 func (d *postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	return d.createTemp(ctx, tx, stage, ds, true)
 }
 
 func (*postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
+
+// merge is the two-statement merge of a stage or merge table (see
+// mergeStatements): ON CONFLICT takes a sequence value for every row it
+// tries.
+func (d *postgresDialect) merge(ds *Dataset, from string, mode Mode) []string {
+	return mergeStatements(ds, from, mode, func(ds *Dataset, from string) string {
+		sets, differs := changedSets(ds, "", d.distinct)
+		return fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS s WHERE %s AND (%s)",
+			quoteIdent(ds.Table), sets, quoteIdent(from), keyJoin(ds), differs)
+	})
+}
 
 func (d *postgresDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	return newCopyWriter(ctx, tx, t, d)
@@ -138,7 +147,7 @@ func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, 
 	if err != nil {
 		return 0, 0, fmt.Errorf("drop duplicate keys from stage: %w", err)
 	}
-	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, mode, d.distinct)); err != nil {
+	if affected, err = execAll(ctx, tx, d.merge(ds, stage, mode)); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(stage)); err != nil {

@@ -39,3 +39,8 @@ func (*postgresDialect) KeyFold(ctx context.Context, db bun.IDB, ds *Dataset) (f
 	}
 	return foldNone, nil
 }
+
+// autoIncrement: a bulk load takes exactly the ids of the rows it inserts.
+func (*postgresDialect) autoIncrement(context.Context, bun.IDB, string) (string, error) {
+	return "", nil
+}

@@ -57,32 +57,70 @@ func dedupeNotIn(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int64,
 	return res.RowsAffected()
 }
 
-// upsertOnConflict is the INSERT … ON CONFLICT statement SQLite and
-// PostgreSQL share. The WHERE on DO UPDATE keeps equal rows unwritten, so
-// they are neither counted nor touched (no WAL growth, no trigger fires).
-func upsertOnConflict(ds *Dataset, stage string, mode Mode, distinct func(a, b string) string) string {
-	list := strings.Join(quoteAll(ds.ColumnNames()), ", ")
-	// "WHERE true" resolves SQLite's parsing ambiguity between a join
-	// clause and ON CONFLICT after INSERT … SELECT.
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE true ",
-		quoteIdent(ds.Table), list, list, quoteIdent(stage)) + onConflict(ds, mode, distinct)
+// The merge of a stage into the table, on the databases whose upsert
+// takes an id from the table's sequence for every row it tries, inserted
+// or not (PostgreSQL's INSERT … ON CONFLICT, MySQL's ON DUPLICATE KEY):
+// rows whose key is in the table are updated where they differ, then the
+// rows whose key is not are inserted, so an app's id sequence only moves
+// for rows really inserted. The UPDATE is the dialect's (the syntax of a
+// join in UPDATE differs); the INSERT is shared.
+
+// mergeStatements are the two statements, in order; insert-new mode
+// updates nothing.
+func mergeStatements(ds *Dataset, from string, mode Mode, update func(ds *Dataset, from string) string) []string {
+	insert := insertNewKeys(ds, from)
+	if !mode.updates() || len(ds.Columns) == len(ds.Key) {
+		return []string{insert}
+	}
+	return []string{update(ds, from), insert}
 }
 
-// onConflict is the ON CONFLICT clause: update rows that differ, or
-// leave existing rows alone.
-func onConflict(ds *Dataset, mode Mode, distinct func(a, b string) string) string {
-	var sets, diffs []string
+// insertNewKeys inserts the rows of from whose key the table lacks.
+func insertNewKeys(ds *Dataset, from string) string {
+	list := make([]string, len(ds.Columns))
+	for i, c := range ds.Columns {
+		list[i] = "s." + quoteIdent(c.Name)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)",
+		quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), strings.Join(list, ", "),
+		quoteIdent(from), quoteIdent(ds.Table), keyJoin(ds))
+}
+
+// keyJoin is "t.k1 = s.k1 AND …".
+func keyJoin(ds *Dataset) string {
+	on := make([]string, len(ds.Key))
+	for i, k := range quoteAll(ds.Key) {
+		on[i] = "t." + k + " = s." + k
+	}
+	return strings.Join(on, " AND ")
+}
+
+// changedSets are the SET list and the "differs" condition of an update
+// of t from s, over the columns outside the key; target prefixes the
+// columns set (PostgreSQL refuses a qualified one, MySQL's join needs it).
+func changedSets(ds *Dataset, target string, distinct func(a, b string) string) (sets, differs string) {
+	var set, diff []string
 	for _, c := range ds.Columns {
 		if ds.IsKey(c.Name) {
 			continue
 		}
 		id := quoteIdent(c.Name)
-		sets = append(sets, id+" = excluded."+id)
-		diffs = append(diffs, distinct(quoteIdent(ds.Table)+"."+id, "excluded."+id))
+		set = append(set, target+id+" = s."+id)
+		diff = append(diff, distinct("t."+id, "s."+id))
 	}
-	q := "ON CONFLICT (" + strings.Join(quoteAll(ds.Key), ", ") + ") "
-	if !mode.updates() || len(sets) == 0 {
-		return q + "DO NOTHING"
+	return strings.Join(set, ", "), strings.Join(diff, " OR ")
+}
+
+// execAll runs statements in order and returns the rows they affected in
+// all.
+func execAll(ctx context.Context, tx *Tx, stmts []string) (int64, error) {
+	var n int64
+	for _, q := range stmts {
+		a, err := execAffected(ctx, tx, q)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", firstWords(q), err)
+		}
+		n += a
 	}
-	return q + "DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + strings.Join(diffs, " OR ")
+	return n, nil
 }

@@ -194,8 +194,6 @@ func (*sqliteDialect) TransactionalDDL() bool    { return true }
 func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
 func (*sqliteDialect) StageDedupes() bool        { return false }
 
-func (*sqliteDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
-
 func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	var b strings.Builder
 	// The line doubles as rowid: appends stay sequential and "last
@@ -312,4 +310,35 @@ func sqliteUnreachable(err error) bool {
 func (*sqliteDialect) addPrimaryKey(ds *Dataset) string {
 	return fmt.Sprintf("SQLite cannot add one to a table, so rebuild it: CREATE TABLE %[1]s_new (…, PRIMARY KEY (%[2]s)); INSERT INTO %[1]s_new SELECT * FROM %[1]s; DROP TABLE %[1]s; ALTER TABLE %[1]s_new RENAME TO %[1]s",
 		ds.Table, strings.Join(ds.Key, ", "))
+}
+
+// upsertOnConflict is SQLite's merge: one INSERT … ON CONFLICT, which
+// numbers only the rows it inserts (the rowid is taken on insert). The
+// WHERE on DO UPDATE keeps equal rows unwritten, so they are neither
+// counted nor touched (no WAL growth, no trigger fires).
+func upsertOnConflict(ds *Dataset, stage string, mode Mode, distinct func(a, b string) string) string {
+	list := strings.Join(quoteAll(ds.ColumnNames()), ", ")
+	// "WHERE true" resolves SQLite's parsing ambiguity between a join
+	// clause and ON CONFLICT after INSERT … SELECT.
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE true ",
+		quoteIdent(ds.Table), list, list, quoteIdent(stage)) + onConflict(ds, mode, distinct)
+}
+
+// onConflict is the ON CONFLICT clause: update rows that differ, or
+// leave existing rows alone.
+func onConflict(ds *Dataset, mode Mode, distinct func(a, b string) string) string {
+	var sets, diffs []string
+	for _, c := range ds.Columns {
+		if ds.IsKey(c.Name) {
+			continue
+		}
+		id := quoteIdent(c.Name)
+		sets = append(sets, id+" = excluded."+id)
+		diffs = append(diffs, distinct(quoteIdent(ds.Table)+"."+id, "excluded."+id))
+	}
+	q := "ON CONFLICT (" + strings.Join(quoteAll(ds.Key), ", ") + ") "
+	if !mode.updates() || len(sets) == 0 {
+		return q + "DO NOTHING"
+	}
+	return q + "DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + strings.Join(diffs, " OR ")
 }

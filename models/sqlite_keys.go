@@ -74,3 +74,6 @@ func sqliteKeyCollations(ctx context.Context, db bun.IDB, ds *Dataset) (map[stri
 	}
 	return nil, nil
 }
+
+// autoIncrement: a bulk load takes exactly the ids of the rows it inserts.
+func (*sqliteDialect) autoIncrement(context.Context, bun.IDB, string) (string, error) { return "", nil }

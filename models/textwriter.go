@@ -27,7 +27,8 @@ type textWriter struct {
 	check func(ctx context.Context) error
 	// merge and drop merge the merge table into the target and drop it;
 	// empty when rows go straight into the target.
-	merge, drop string
+	merge []string
+	drop  string
 
 	buf     []byte
 	stream  *stream
@@ -116,7 +117,7 @@ func (w *textWriter) Abort() {
 // Affected counts rows written straight into the target, or what the
 // merge wrote.
 func (w *textWriter) Affected() int64 {
-	if w.merge != "" {
+	if w.merge != nil {
 		return w.merged
 	}
 	return w.written
@@ -127,10 +128,10 @@ func (w *textWriter) Close() error {
 		return err
 	}
 	w.buf = nil
-	if w.merge == "" || w.written == 0 {
+	if w.merge == nil || w.written == 0 {
 		return nil
 	}
-	n, err := execAffected(w.ctx, w.tx, w.merge)
+	n, err := execAll(w.ctx, w.tx, w.merge)
 	if err != nil {
 		return fmt.Errorf("merge into %s: %w", w.target.Table, err)
 	}

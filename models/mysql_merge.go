@@ -1,0 +1,114 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// MergeStage merges a stage that holds one row a key already (see
+// StageDedupes): the rows written beyond those are the duplicates. The
+// merge is two statements (see mergeStatements): ON DUPLICATE KEY takes
+// an AUTO_INCREMENT value for every row it tries. Into a table with an
+// AUTO_INCREMENT column the new rows go in as inserts of known row counts
+// instead (see insertNumbered).
+func (d *mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error) {
+	var kept int64
+	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(stage)).Scan(ctx, &kept); err != nil {
+		return 0, 0, fmt.Errorf("count the stage: %w", err)
+	}
+	stmts := mergeStatements(ds, stage, mode, func(ds *Dataset, from string) string {
+		// <=> is NULL-safe equality.
+		sets, differs := changedSets(ds, "t.", func(a, b string) string { return "NOT (" + a + " <=> " + b + ")" })
+		return fmt.Sprintf("UPDATE %s AS t JOIN %s AS s ON %s SET %s WHERE %s",
+			quoteIdent(ds.Table), quoteIdent(from), keyJoin(ds), sets, differs)
+	})
+	auto, err := d.autoIncrement(ctx, tx, ds.Table)
+	if err != nil {
+		return 0, 0, err
+	}
+	if auto != "" {
+		stmts = stmts[:len(stmts)-1] // the INSERT … SELECT
+	}
+	if affected, err = execAll(ctx, tx, stmts); err != nil {
+		return 0, 0, err
+	}
+	if auto != "" {
+		n, err := insertNumbered(ctx, tx, stage, ds)
+		if err != nil {
+			return 0, 0, err
+		}
+		affected += n
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+quoteIdent(stage)); err != nil {
+		return 0, 0, fmt.Errorf("drop staging table: %w", err)
+	}
+	return staged - kept, affected, nil
+}
+
+// insertBatch is how many new rows insertNumbered reads back at a time.
+const insertBatch = 2000
+
+// insertNumbered inserts the stage's rows whose key the table lacks with
+// multi-row INSERT … VALUES, whose row counts InnoDB knows, so that the
+// table's AUTO_INCREMENT counter moves by exactly the rows inserted. The
+// rows are read back from a numbered copy in batches: memory stays flat,
+// and the connection runs one statement at a time.
+func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int64, error) {
+	numbered := quoteIdent(stage + "_new")
+	cols := strings.Join(quoteAll(ds.ColumnNames()), ", ")
+	list := make([]string, len(ds.Columns))
+	for i, c := range ds.Columns {
+		list[i] = "s." + quoteIdent(c.Name)
+	}
+	copyNew := fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)",
+		numbered, strings.Join(list, ", "), quoteIdent(stage), quoteIdent(ds.Table), keyJoin(ds))
+	if _, err := tx.ExecContext(ctx, copyNew); err != nil {
+		return 0, fmt.Errorf("copy the new keys: %w", err)
+	}
+	w, err := newMultiRowWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, "INSERT", "", false, 65535)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	rows := make([]Row, 0, insertBatch)
+	var last, inserted int64
+	for {
+		rows = rows[:0]
+		rs, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT sluice_seq, %s FROM %s WHERE sluice_seq > ? ORDER BY sluice_seq LIMIT %d", cols, numbered, insertBatch), last)
+		if err != nil {
+			return 0, fmt.Errorf("read the new keys: %w", err)
+		}
+		for rs.Next() {
+			vals := make([]any, len(ds.Columns))
+			ptrs := make([]any, len(vals)+1)
+			ptrs[0] = &last
+			for i := range vals {
+				ptrs[i+1] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				rs.Close()
+				return 0, fmt.Errorf("read the new keys: %w", err)
+			}
+			rows = append(rows, Row{Line: last, Values: vals})
+		}
+		err = rs.Err()
+		if cerr := rs.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read the new keys: %w", err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		if err := w.Write(ctx, rows); err != nil {
+			return 0, err
+		}
+		inserted += int64(len(rows))
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+numbered); err != nil {
+		return 0, fmt.Errorf("drop the new keys: %w", err)
+	}
+	return inserted, nil
+}
