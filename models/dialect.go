@@ -80,6 +80,8 @@ type Dialect interface {
 	// addPrimaryKey says how to give an existing table without one the
 	// key as its primary key.
 	addPrimaryKey(ds *Dataset) string
+	// tableOptions follow the column list of a CREATE TABLE sluice runs.
+	tableOptions() string
 	// autoIncrement names the table's column the database numbers itself
 	// by a counter a bulk load would move past the rows it inserts (MySQL's
 	// AUTO_INCREMENT); "" for none, or where a bulk load moves it exactly.

@@ -164,6 +164,7 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 }
 
 func (*mysqlDialect) TransactionalDDL() bool { return false }
+func (*mysqlDialect) tableOptions() string   { return "" }
 
 // UpsertsRepeatedKeys is false: LOAD DATA cannot resolve a key met twice,
 // and the multi-row INSERT path, which could, would keep a new key's first

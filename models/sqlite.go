@@ -191,6 +191,7 @@ func (d *sqliteDialect) Describe() string {
 }
 
 func (*sqliteDialect) TransactionalDDL() bool    { return true }
+func (*sqliteDialect) tableOptions() string      { return "" }
 func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
 func (*sqliteDialect) StageDedupes() bool        { return false }
 

@@ -21,7 +21,8 @@ func ensureTable(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset) (creat
 	if info.Exists {
 		return false, ds.Check(info)
 	}
-	if _, err := db.NewCreateTable().Model(ds.Model()).IfNotExists().Exec(ctx); err != nil {
+	create := db.NewCreateTable().Model(ds.Model()).IfNotExists().String() + d.tableOptions()
+	if _, err := db.ExecContext(ctx, create); err != nil {
 		return false, fmt.Errorf("create table %s: %w", ds.Table, err)
 	}
 	return true, nil
