@@ -63,6 +63,10 @@ type Dialect interface {
 	// returns the rows dropped as earlier duplicates and the rows the
 	// database reported affected.
 	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error)
+	// Updated turns the rows the database reported affected by a load's
+	// statements into rows updated, given how many were inserted (MySQL
+	// counts an updated row twice, as ON DUPLICATE KEY reports it).
+	Updated(affected, inserted int64) int64
 	// Lock takes the cross-process lock called name, waiting up to wait
 	// for another holder to let go; it returns ErrLocked if it could not.
 	// The lock goes with the process: a crash releases it.
@@ -124,7 +128,7 @@ type BulkWriter interface {
 	// connection is free for another statement.
 	Flush() error
 	// Affected is how many rows the database reports inserted or
-	// updated so far, each once; an equal row left alone is
+	// updated so far (see Dialect.Updated); an equal row left alone is
 	// not counted.
 	Affected() int64
 	Close() error

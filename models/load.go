@@ -232,8 +232,7 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		c.Duplicates = l.written - c.Inserted
 		return c, nil
 	}
-	// Every statement reports a row it inserted or updated once.
-	c.Updated = affected - c.Inserted
+	c.Updated = l.db.Dialect.Updated(affected, c.Inserted)
 	c.Unchanged = l.written - c.Duplicates - c.Inserted - c.Updated
 	if c.Updated < 0 || c.Unchanged < 0 {
 		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",

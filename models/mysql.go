@@ -166,6 +166,11 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 func (*mysqlDialect) TransactionalDDL() bool { return false }
 func (*mysqlDialect) tableOptions() string   { return "" }
 
+// Updated: MySQL reports 1 per inserted row and 2 per updated row of an
+// INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was), and
+// MergeStage reports its other merge the same way.
+func (*mysqlDialect) Updated(affected, inserted int64) int64 { return (affected - inserted) / 2 }
+
 // UpsertsRepeatedKeys is false: LOAD DATA cannot resolve a key met twice,
 // and the multi-row INSERT path, which could, would keep a new key's first
 // spelling under a case-insensitive collation where the stage keeps the

@@ -7,43 +7,74 @@ import (
 )
 
 // MergeStage merges a stage that holds one row a key already (see
-// StageDedupes): the rows written beyond those are the duplicates. The
-// merge is two statements (see mergeStatements): ON DUPLICATE KEY takes
-// an AUTO_INCREMENT value for every row it tries. Into a table with an
-// AUTO_INCREMENT column the new rows go in as inserts of known row counts
-// instead (see insertNumbered).
+// StageDedupes): the rows written beyond those are the duplicates.
+//
+// Into a table without an AUTO_INCREMENT column the merge is one INSERT …
+// SELECT … ON DUPLICATE KEY UPDATE. Into one with such a column that
+// statement would take an id for every row it tried, and a bulk insert
+// skips the ids it reserved but did not use; so the rows that differ are
+// updated, and the new keys inserted with inserts of known row counts
+// (see insertNumbered). That merge reports its rows as ON DUPLICATE KEY
+// does (see Updated).
 func (d *mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error) {
 	var kept int64
 	if err := tx.NewRaw("SELECT count(*) FROM "+quoteIdent(stage)).Scan(ctx, &kept); err != nil {
 		return 0, 0, fmt.Errorf("count the stage: %w", err)
 	}
-	stmts := mergeStatements(ds, stage, mode, func(ds *Dataset, from string) string {
-		// <=> is NULL-safe equality.
-		sets, differs := changedSets(ds, "t.", func(a, b string) string { return "NOT (" + a + " <=> " + b + ")" })
-		return fmt.Sprintf("UPDATE %s AS t JOIN %s AS s ON %s SET %s WHERE %s",
-			quoteIdent(ds.Table), quoteIdent(from), keyJoin(ds), sets, differs)
-	})
 	auto, err := d.autoIncrement(ctx, tx, ds.Table)
 	if err != nil {
 		return 0, 0, err
 	}
-	if auto != "" {
-		stmts = stmts[:len(stmts)-1] // the INSERT … SELECT
+	if auto == "" {
+		affected, err = execAll(ctx, tx, []string{fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
+			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode))})
+	} else {
+		affected, err = mergeNumbered(ctx, tx, stage, ds, mode)
 	}
-	if affected, err = execAll(ctx, tx, stmts); err != nil {
+	if err != nil {
 		return 0, 0, err
-	}
-	if auto != "" {
-		n, err := insertNumbered(ctx, tx, stage, ds)
-		if err != nil {
-			return 0, 0, err
-		}
-		affected += n
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+quoteIdent(stage)); err != nil {
 		return 0, 0, fmt.Errorf("drop staging table: %w", err)
 	}
 	return staged - kept, affected, nil
+}
+
+// onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
+// whose values are all equal unwritten (and reports it unaffected); the
+// insert-new form sets a key column to itself, which changes nothing.
+func onDuplicateKey(ds *Dataset, mode Mode) string {
+	var sets []string
+	for _, c := range ds.Columns {
+		if mode.updates() && !ds.IsKey(c.Name) {
+			id := quoteIdent(c.Name)
+			sets = append(sets, id+" = VALUES("+id+")")
+		}
+	}
+	if len(sets) == 0 {
+		// Qualified: in INSERT … SELECT a bare name is ambiguous.
+		k := quoteIdent(ds.Table) + "." + quoteIdent(ds.Key[0])
+		sets = []string{k + " = " + k}
+	}
+	return "ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
+}
+
+// mergeNumbered updates the rows that differ, then inserts the new keys
+// with insertNumbered; it counts an update twice (see Updated).
+func mergeNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (int64, error) {
+	var updated int64
+	if updatesRows(ds, mode) {
+		// <=> is NULL-safe equality.
+		sets, differs := changedSets(ds, "t.", func(a, b string) string { return "NOT (" + a + " <=> " + b + ")" })
+		var err error
+		updated, err = execAll(ctx, tx, []string{fmt.Sprintf("UPDATE %s AS t JOIN %s AS s ON %s SET %s WHERE %s",
+			quoteIdent(ds.Table), quoteIdent(stage), keyJoin(ds), sets, differs)})
+		if err != nil {
+			return 0, err
+		}
+	}
+	inserted, err := insertNumbered(ctx, tx, stage, ds)
+	return inserted + 2*updated, err
 }
 
 // insertBatch is how many new rows insertNumbered reads back at a time.

@@ -116,6 +116,8 @@ func (*postgresDialect) TransactionalDDL() bool { return true }
 func (*postgresDialect) UpsertsRepeatedKeys() bool { return false }
 func (*postgresDialect) StageDedupes() bool        { return false }
 
+func (*postgresDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
+
 // Describe: one COPY … FROM STDIN per file, in text form (see
 // newCopyWriter for why not binary).
 func (*postgresDialect) Describe() string { return "COPY (text)" }
@@ -161,7 +163,8 @@ func pgMerge(ds *Dataset, from string, mode Mode, distinct func(a, b string) str
 		vals[i] = "s." + quoteIdent(c.Name)
 	}
 	q := fmt.Sprintf("MERGE INTO %s AS t USING %s AS s ON %s ", quoteIdent(ds.Table), quoteIdent(from), keyJoin(ds))
-	if sets, differs := changedSets(ds, "", distinct); mode.updates() && sets != "" {
+	if updatesRows(ds, mode) {
+		sets, differs := changedSets(ds, "", distinct)
 		q += fmt.Sprintf("WHEN MATCHED AND (%s) THEN UPDATE SET %s ", differs, sets)
 	}
 	return q + fmt.Sprintf("WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)",

@@ -69,11 +69,15 @@ func dedupeNotIn(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int64,
 // updates nothing.
 func mergeStatements(ds *Dataset, from string, mode Mode, update func(ds *Dataset, from string) string) []string {
 	insert := insertNewKeys(ds, from)
-	if !mode.updates() || len(ds.Columns) == len(ds.Key) {
+	if !updatesRows(ds, mode) {
 		return []string{insert}
 	}
 	return []string{update(ds, from), insert}
 }
+
+// updatesRows reports whether a merge in mode may update rows: there are
+// columns outside the key, and the mode rewrites rows that differ.
+func updatesRows(ds *Dataset, mode Mode) bool { return mode.updates() && len(ds.Columns) > len(ds.Key) }
 
 // insertNewKeys inserts the rows of from whose key the table lacks.
 func insertNewKeys(ds *Dataset, from string) string {

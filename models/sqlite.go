@@ -190,10 +190,12 @@ func (d *sqliteDialect) Describe() string {
 	return fmt.Sprintf("multi-row INSERT (%d rows a statement)", rowsPerStatement)
 }
 
-func (*sqliteDialect) TransactionalDDL() bool    { return true }
-func (*sqliteDialect) tableOptions() string      { return "" }
-func (*sqliteDialect) UpsertsRepeatedKeys() bool { return true }
-func (*sqliteDialect) StageDedupes() bool        { return false }
+func (*sqliteDialect) TransactionalDDL() bool { return true }
+func (*sqliteDialect) tableOptions() string   { return "" }
+
+func (*sqliteDialect) Updated(affected, inserted int64) int64 { return affected - inserted }
+func (*sqliteDialect) UpsertsRepeatedKeys() bool              { return true }
+func (*sqliteDialect) StageDedupes() bool                     { return false }
 
 func (d *sqliteDialect) CreateStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) error {
 	var b strings.Builder
