@@ -50,7 +50,13 @@ func sqlalchemyType(driver, sqlType string, c models.Column) (saType, error) {
 		// db.Float makes MySQL's 4-byte FLOAT.
 		return saType{generic: "db.Float()", exact: "mysql.DOUBLE(asdecimal=False)"}, nil
 	case (head == "NUMERIC" || head == "DECIMAL") && len(args) == 0:
-		return saType{generic: "db.Numeric", comment: "decimal.Decimal"}, nil
+		t := saType{generic: "db.Numeric", comment: "decimal.Decimal"}
+		if driver == "sqlite" {
+			// SQLite hands SQLAlchemy a float, which it rounds to
+			// the scale, or to 10 places without one.
+			t.comment = "decimal.Decimal, rounded to 10 places: declare precision and scale"
+		}
+		return t, nil
 	case (head == "NUMERIC" || head == "DECIMAL") && len(args) == 2:
 		return saType{generic: fmt.Sprintf("db.Numeric(%s, %s)", args[0], args[1]), comment: "decimal.Decimal"}, nil
 	case head == "BOOLEAN" && len(args) == 0:

@@ -51,7 +51,7 @@ class EveryType(db.Model):
     n = db.Column(db.BigInteger, primary_key=True, autoincrement=False)
     label = db.Column(db.Text, nullable=False)
     ratio = db.Column(_exactly(db.Float(), db.REAL()))
-    amount = db.Column(db.Numeric)  # decimal.Decimal
+    amount = db.Column(db.Numeric)  # decimal.Decimal, rounded to 10 places: declare precision and scale
     price = db.Column(db.Numeric(12, 3))  # decimal.Decimal
     flag = db.Column(db.Boolean, nullable=False)
     day = db.Column(db.Date)
