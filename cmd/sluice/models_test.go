@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -134,5 +136,32 @@ func TestModelsUsage(t *testing.T) {
 				t.Errorf("stderr:\n got %q\nwant %q", stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestModelsReadme keeps README's models.py, for the shipped config.yaml
+// on PostgreSQL, in step with what sluice models prints.
+func TestModelsReadme(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "<!-- sluice models, config.yaml, PostgreSQL (kept in step by TestModelsReadme) -->\n```python\n"
+	_, block, ok := strings.Cut(string(readme), marker)
+	if !ok {
+		t.Fatalf("README.md lacks %q", marker)
+	}
+	block, _, _ = strings.Cut(block, "```\n")
+	var stdout, stderr bytes.Buffer
+	lookup := func(name string) (string, bool) {
+		return "postgresql://app:secret@db.internal/shop", name == "DATABASE_URL"
+	}
+	code := run(t.Context(), []string{"models", "--config", "../../config.yaml"}, &env{stdout: &stdout, stderr: &stderr, lookup: lookup})
+	if code != 0 {
+		t.Fatalf("sluice models: exit %d\n%s", code, &stderr)
+	}
+	if stdout.String() != block {
+		t.Errorf("README.md's models.py differs from what sluice models prints:\n%s", &stdout)
 	}
 }
