@@ -31,6 +31,8 @@ var interopModules = map[string][]string{
 type appReport struct {
 	KneeHigh           [][][2]string       `json:"knee_high"`
 	StockLevel         [][2]string         `json:"stock_level"`
+	EveryTypes         [][][2]string       `json:"every_types"`
+	Names              [][2]string         `json:"names"`
 	Alembic            []string            `json:"alembic"`
 	AlembicWithoutHook []string            `json:"alembic_without_hook"`
 	Reflected          map[string][]string `json:"reflected"`
@@ -76,10 +78,72 @@ func TestAppInterop(t *testing.T) {
 					if err := os.WriteFile(filepath.Join(work, "models.py"), []byte(text), 0o644); err != nil {
 						t.Fatal(err)
 					}
-					got := runApp(t, python, work, url)
+					got := runApp(t, python, work, url, "")
 					checkApp(t, got, b.Name, earlier)
 					checkKneeHigh(t, got.KneeHigh, kneeHighSQL(t, url, work))
 				})
+			}
+		})
+	}
+}
+
+// TestAppInteropEveryType is TestAppInterop's app on the jobs of
+// importer/appmodels/testdata: every column type, a decimal without a
+// scale, names Python would not take, two jobs sharing a table. Each
+// value reads back as its Python type, exactly (microseconds too), and
+// Alembic's comparison, types included, finds every generated type equal
+// to what sluice created.
+func TestAppInteropEveryType(t *testing.T) {
+	bin := buildSluice(t)
+	t.Parallel()
+	for _, b := range dbtest.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			python := pythontest.Require(t, interopModules[b.Name]...)
+			work := filepath.Join(t.TempDir(), "work")
+			const from = "../../importer/appmodels/testdata"
+			for _, f := range []string{"config.yaml", "socks-1.csv", "backfill/socks-1.csv", "stock-1.csv", "every.csv", "names.csv", "categories.csv", "category.csv"} {
+				copyFile(t, filepath.Join(from, f), filepath.Join(work, f))
+			}
+			url := sqlalchemyURL(t, b.New(t), work)
+			s := newSluiceCmd(bin, work, url)
+			if code, stdout, stderr := s.run(t, "import", "--log-level", "warn"); code != 0 {
+				t.Fatalf("sluice import: exit %d\n%s%s", code, stdout, stderr)
+			}
+			code, text, stderr := s.run(t, "models")
+			if code != 0 {
+				t.Fatalf("sluice models: exit %d\n%s", code, stderr)
+			}
+			if err := os.WriteFile(filepath.Join(work, "models.py"), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := runApp(t, python, work, url, "--every")
+			// A decimal without a scale: NUMERIC keeps what was written,
+			// MySQL's DECIMAL(65,30) 30 places, SQLite's float 10.
+			amount := map[string]string{"postgres": "12.5", "mysql": "12.500000000000000000000000000000", "sqlite": "12.5000000000"}[b.Name]
+			at := "2026-09-30T18:00:00.123456"
+			if b.Name == "postgres" {
+				at += "+00:00"
+			}
+			none := [2]string{"NoneType", "None"}
+			want := [][][2]string{
+				{{"str", "A"}, {"int", "1"}, {"str", "first"}, {"float", "0.25"}, {"Decimal", amount}, {"Decimal", "3.125"},
+					{"bool", "True"}, {"date", "2026-09-01"}, {"datetime", at}},
+				{{"str", "A"}, {"int", "2"}, {"str", "second"}, none, none, none, {"bool", "False"}, none, none},
+			}
+			if fmt.Sprint(got.EveryTypes) != fmt.Sprint(want) {
+				t.Errorf("EveryType rows\n%v\nwant\n%v", got.EveryTypes, want)
+			}
+			wantNames := [][2]string{{"str", "k"}, {"str", "c"}, {"int", "7"}, {"str", "d"}, {"str", "q"}, {"str", "m"}, {"str", "s"}, {"str", "x"}}
+			if !slices.Equal(got.Names, wantNames) {
+				t.Errorf("Class row %v, want %v", got.Names, wantNames)
+			}
+			if len(got.Alembic) != 0 {
+				t.Errorf("Alembic autogenerate with include_object proposes %q, want nothing", got.Alembic)
+			}
+			rows := map[string]int{"categories": 1, "category": 1, "class_": 1, "every_types": 2, "socks": 2, "stock_levels": 1}
+			if fmt.Sprint(got.AutomapRows) != fmt.Sprint(rows) {
+				t.Errorf("rows through automap %v, want %v", got.AutomapRows, rows)
 			}
 		})
 	}
@@ -139,8 +203,8 @@ func createEarlierSocks(t *testing.T, url, dir string) {
 }
 
 // runApp runs testdata/interop/app.py on the database at url with the
-// models.py in work, and decodes what it prints.
-func runApp(t *testing.T, python, work, url string) appReport {
+// models.py in work, and decodes what it prints; flag is "" or --every.
+func runApp(t *testing.T, python, work, url, flag string) appReport {
 	t.Helper()
 	script, err := filepath.Abs(filepath.Join("testdata", "interop", "app.py"))
 	if err != nil {
@@ -148,7 +212,11 @@ func runApp(t *testing.T, python, work, url string) appReport {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), procTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, script)
+	args := []string{script}
+	if flag != "" {
+		args = append(args, flag)
+	}
+	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "PYTHONPATH="+work, "PYTHONDONTWRITEBYTECODE=1")
 	var stderr strings.Builder

@@ -7,10 +7,13 @@ Go test (interop_test.go) compares exactly:
 - knee_high: the seed's query, Sock.query.filter_by(style="knee-high")
   .order_by(Sock.name), each row's values as [Python type, text];
 - stock_level: StockLevel by its composite key (AMS, SK-00010);
+- or, with --every (importer/appmodels/testdata's jobs: every type, names
+  Python would not take): every_types: EveryType's rows by key, and
+  names: the one row of Class;
 - reflected: db.reflect() of a second app with no models: each table and
   its primary key columns; automap: the classes SQLAlchemy's automap maps
   from that (a table without a primary key gets none), and how many rows
-  each of socks and stock_levels has through them;
+  each class of a job's table has through them;
 - alembic: what autogenerate's comparison (compare_metadata, types
   compared) proposes for the models with their include_object hook, and
   alembic_without_hook: without it.
@@ -18,6 +21,7 @@ Go test (interop_test.go) compares exactly:
 import datetime
 import json
 import os
+import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -64,9 +68,14 @@ app = Flask("sockmarket")
 app.config["SQLALCHEMY_DATABASE_URI"] = url
 models.db.init_app(app)
 with app.app_context():
-    Sock, StockLevel = models.Sock, models.StockLevel
-    report["knee_high"] = [row(s) for s in Sock.query.filter_by(style="knee-high").order_by(Sock.name)]
-    report["stock_level"] = row(models.db.session.get(StockLevel, ("AMS", "SK-00010")))
+    if sys.argv[1:] == ["--every"]:
+        EveryType = models.EveryType
+        report["every_types"] = [row(r) for r in EveryType.query.order_by(EveryType.code, EveryType.n)]
+        report["names"] = row(models.Class.query.one())
+    else:
+        Sock, StockLevel = models.Sock, models.StockLevel
+        report["knee_high"] = [row(s) for s in Sock.query.filter_by(style="knee-high").order_by(Sock.name)]
+        report["stock_level"] = row(models.db.session.get(StockLevel, ("AMS", "SK-00010")))
     report["alembic"] = proposals(models.db, include_object=models.include_object)
     report["alembic_without_hook"] = proposals(models.db)
 
@@ -83,9 +92,9 @@ with plain.app_context():
     Base.prepare()
     report["automap"] = sorted(Base.classes.keys())
     report["automap_rows"] = {
-        name: db.session.query(getattr(Base.classes, name)).count()
-        for name in ("socks", "stock_levels")
-        if name in Base.classes
+        name: db.session.query(cls).count()
+        for name, cls in Base.classes.items()
+        if not name.startswith("sluice_")
     }
 
 print(json.dumps(report, indent=1, sort_keys=True))
