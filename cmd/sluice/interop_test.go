@@ -67,18 +67,7 @@ func TestAppInterop(t *testing.T) {
 					if earlier {
 						createEarlierSocks(t, url, work)
 					}
-					s := newSluiceCmd(bin, work, url)
-					if code, stdout, stderr := s.run(t, "import", "--log-level", "warn"); code != 0 {
-						t.Fatalf("sluice import: exit %d\n%s%s", code, stdout, stderr)
-					}
-					code, text, stderr := s.run(t, "models")
-					if code != 0 {
-						t.Fatalf("sluice models: exit %d\n%s", code, stderr)
-					}
-					if err := os.WriteFile(filepath.Join(work, "models.py"), []byte(text), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					got := runApp(t, python, work, url, "")
+					got := runApp(t, python, importWithModels(t, bin, work, url), url, "")
 					checkApp(t, got, b.Name, earlier)
 					checkKneeHigh(t, got.KneeHigh, kneeHighSQL(t, url, work))
 				})
@@ -106,18 +95,7 @@ func TestAppInteropEveryType(t *testing.T) {
 				copyFile(t, filepath.Join(from, f), filepath.Join(work, f))
 			}
 			url := sqlalchemyURL(t, b.New(t), work)
-			s := newSluiceCmd(bin, work, url)
-			if code, stdout, stderr := s.run(t, "import", "--log-level", "warn"); code != 0 {
-				t.Fatalf("sluice import: exit %d\n%s%s", code, stdout, stderr)
-			}
-			code, text, stderr := s.run(t, "models")
-			if code != 0 {
-				t.Fatalf("sluice models: exit %d\n%s", code, stderr)
-			}
-			if err := os.WriteFile(filepath.Join(work, "models.py"), []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got := runApp(t, python, work, url, "--every")
+			got := runApp(t, python, importWithModels(t, bin, work, url), url, "--every")
 			// A decimal without a scale: NUMERIC keeps what was written,
 			// MySQL's DECIMAL(65,30) 30 places, SQLite's float 10.
 			amount := map[string]string{"postgres": "12.5", "mysql": "12.500000000000000000000000000000", "sqlite": "12.5000000000"}[b.Name]
@@ -138,13 +116,7 @@ func TestAppInteropEveryType(t *testing.T) {
 			if !slices.Equal(got.Names, wantNames) {
 				t.Errorf("Class row %v, want %v", got.Names, wantNames)
 			}
-			if len(got.Alembic) != 0 {
-				t.Errorf("Alembic autogenerate with include_object proposes %q, want nothing", got.Alembic)
-			}
-			rows := map[string]int{"categories": 1, "category": 1, "class_": 1, "every_types": 2, "socks": 2, "stock_levels": 1}
-			if fmt.Sprint(got.AutomapRows) != fmt.Sprint(rows) {
-				t.Errorf("rows through automap %v, want %v", got.AutomapRows, rows)
-			}
+			checkAlembicAndRows(t, got, map[string]int{"categories": 1, "category": 1, "class_": 1, "every_types": 2, "socks": 2, "stock_levels": 1})
 		})
 	}
 }
@@ -200,6 +172,25 @@ func createEarlierSocks(t *testing.T, url, dir string) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
+}
+
+// importWithModels runs sluice import in work against url, as the app
+// sees the database, then writes what sluice models prints to
+// work/models.py; it returns work.
+func importWithModels(t *testing.T, bin, work, url string) string {
+	t.Helper()
+	s := newSluiceCmd(bin, work, url)
+	if code, stdout, stderr := s.run(t, "import", "--log-level", "warn"); code != 0 {
+		t.Fatalf("sluice import: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, text, stderr := s.run(t, "models")
+	if code != 0 {
+		t.Fatalf("sluice models: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(work, "models.py"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return work
 }
 
 // runApp runs testdata/interop/app.py on the database at url with the
@@ -292,14 +283,21 @@ func checkApp(t *testing.T, got appReport, driver string, earlier bool) {
 	if !slices.Equal(got.Automap, automap) {
 		t.Errorf("automap classes %v, want %v", got.Automap, automap)
 	}
-	if fmt.Sprint(got.AutomapRows) != fmt.Sprint(rows) {
-		t.Errorf("rows through automap %v, want %v", got.AutomapRows, rows)
+	checkAlembicAndRows(t, got, rows)
+	if !slices.Equal(got.AlembicWithoutHook, withoutHook) {
+		t.Errorf("Alembic autogenerate without include_object proposes %q\nwant %q", got.AlembicWithoutHook, withoutHook)
 	}
+}
+
+// checkAlembicAndRows: Alembic's autogenerate with the hook proposes
+// nothing, and automap's classes of the jobs' tables count rows.
+func checkAlembicAndRows(t *testing.T, got appReport, rows map[string]int) {
+	t.Helper()
 	if len(got.Alembic) != 0 {
 		t.Errorf("Alembic autogenerate with include_object proposes %q, want nothing", got.Alembic)
 	}
-	if !slices.Equal(got.AlembicWithoutHook, withoutHook) {
-		t.Errorf("Alembic autogenerate without include_object proposes %q\nwant %q", got.AlembicWithoutHook, withoutHook)
+	if fmt.Sprint(got.AutomapRows) != fmt.Sprint(rows) {
+		t.Errorf("rows through automap %v, want %v", got.AutomapRows, rows)
 	}
 }
 
