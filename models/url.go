@@ -30,6 +30,11 @@ type Target struct {
 // String is the URL with any password replaced, fit for logs and errors.
 func (t Target) String() string { return Redact(t.raw) }
 
+// Dialect is the URL's dialect before Open: what it says of the tables
+// sluice creates (ColumnType) holds without a connection, except what
+// Open learns from the server (MySQL's key collation).
+func (t Target) Dialect() Dialect { return t.dialect }
+
 // Redact replaces the password in a URL with "xxxxx". Strings that do not
 // parse as URLs are returned with everything between "://" and "@" hidden.
 func Redact(raw string) string {

@@ -143,6 +143,7 @@ func TestRunUsage(t *testing.T) {
 		"  daemon    run every job on its cron schedule until stopped\n" +
 		"  check     check the database connection and every job's table\n" +
 		"  history   list recent runs from the ledger\n" +
+		"  models    print the Flask-SQLAlchemy models.py of the jobs' tables\n" +
 		"  systemd   print or write systemd units for the import timer and the daemon\n" +
 		"  version   print the version and the database drivers\n" +
 		"\nRun 'sluice <command> --help' for a command's flags and examples.\n"

@@ -51,6 +51,7 @@ func commands() []command {
 		{"daemon", "run every job on its cron schedule until stopped", runDaemon},
 		{"check", "check the database connection and every job's table", runCheck},
 		{"history", "list recent runs from the ledger", runHistory},
+		{"models", "print the Flask-SQLAlchemy models.py of the jobs' tables", runModels},
 		{"systemd", "print or write systemd units for the import timer and the daemon", runSystemd},
 		{"version", "print the version and the database drivers", runVersion},
 	}
