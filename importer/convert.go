@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ncruces/go-strftime"
+
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -95,10 +97,35 @@ func NewConverter(c ColumnConfig, key bool) (*Converter, error) {
 	default:
 		return conv, nil
 	}
+	if strings.Contains(conv.layout, "%") {
+		layout, err := strftimeLayout(conv.layout)
+		if err != nil {
+			return nil, fail("format", "%q %v", c.Format, err)
+		}
+		conv.layout = layout
+	}
 	if err := checkLayout(conv.layout); err != nil {
 		return nil, fail("format", "%q %v", c.Format, err)
 	}
 	return conv, nil
+}
+
+// strftimeLayout turns a strftime format (%Y-%m-%d, as Python and the
+// C library write them; told apart from a Go layout by its '%') into the
+// Go layout the converter parses with, once. Fractions of a second
+// (.%f microseconds, .%L milliseconds, .%N nanoseconds) need nothing: Go
+// reads a fraction after the seconds whatever the layout says.
+func strftimeLayout(format string) (string, error) {
+	f := format
+	for _, frac := range []string{".%f", ",%f", ".%L", ",%L", ".%N", ",%N"} {
+		f = strings.ReplaceAll(f, frac, "")
+	}
+	layout, err := strftime.Layout(f)
+	if err != nil {
+		why := strings.TrimSpace(strings.TrimPrefix(err.Error(), "strftime: "))
+		return "", fmt.Errorf("is not a strftime format sluice can read (%s; a fraction of a second reads as .%%f after %%S)", why)
+	}
+	return layout, nil
 }
 
 // checkLayout catches layouts that parse but can never give a full date,
@@ -108,7 +135,7 @@ func checkLayout(layout string) error {
 	ref := time.Date(2026, time.March, 14, 15, 9, 26, 0, time.UTC)
 	back, err := time.Parse(layout, ref.Format(layout))
 	if err != nil || back.Year() != ref.Year() || back.Month() != ref.Month() || back.Day() != ref.Day() {
-		return errors.New("does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006")
+		return errors.New("does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006, or as strftime does, e.g. %Y-%m-%d or %d/%m/%Y")
 	}
 	return nil
 }

@@ -25,6 +25,12 @@ func TestConvert(t *testing.T) {
 	ts := colSpec{ColumnConfig{Name: "at", Type: "timestamp"}, false}
 	tsLocal := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "2006-01-02 15:04:05"}, false}
 	tsZone := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "02 Jan 2006 15:04 -0700"}, false}
+	// strftime, as Python writes formats.
+	dateStrf := colSpec{ColumnConfig{Name: "day", Type: "date", Format: "%Y-%m-%d"}, false}
+	dateStrfEU := colSpec{ColumnConfig{Name: "day", Type: "date", Format: "%d/%m/%Y"}, false}
+	tsStrf := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "%d/%m/%Y %H:%M"}, false}
+	tsStrfFrac := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "%Y-%m-%d %H:%M:%S.%f"}, false}
+	tsStrfZone := colSpec{ColumnConfig{Name: "at", Type: "timestamp", Format: "%Y-%m-%dT%H:%M:%S%z"}, false}
 	required := func(c colSpec) colSpec { c.Required = true; return c }
 	key := func(c colSpec) colSpec { c.key = true; return c }
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -169,6 +175,15 @@ func TestConvert(t *testing.T) {
 		{spec: tsLocal, in: "2026-03-14 15:09:26.5", want: time.Date(2026, 3, 14, 15, 9, 26, 500000000, time.UTC)},
 		{spec: tsZone, in: "14 Mar 2026 01:00 +0300", want: time.Date(2026, 3, 13, 22, 0, 0, 0, time.UTC)},
 		{spec: tsZone, in: "14 Mar 2026 01:00", err: `"14 Mar 2026 01:00" is not a timestamp in the form 02 Jan 2006 15:04 -0700: it ends where "-0700" was expected`},
+
+		// strftime formats
+		{spec: dateStrf, in: "2026-03-14", want: day(2026, 3, 14)},
+		{spec: dateStrf, in: "14/03/2026", err: `"14/03/2026" is not a date in the form %Y-%m-%d: cannot parse "14/03/2026" as "2006"`},
+		{spec: dateStrfEU, in: "14/03/2026", want: day(2026, 3, 14)},
+		{spec: tsStrf, in: "14/03/2026 15:09", want: time.Date(2026, 3, 14, 15, 9, 0, 0, time.UTC)},
+		{spec: tsStrfFrac, in: "2026-03-14 15:09:26.123456", want: time.Date(2026, 3, 14, 15, 9, 26, 123456000, time.UTC)},
+		{spec: tsStrfFrac, in: "2026-03-14 15:09:26", want: time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)},
+		{spec: tsStrfZone, in: "2026-03-14T15:09:26+0200", want: time.Date(2026, 3, 14, 13, 9, 26, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		name := fmt.Sprintf("%s/%s/%q", tt.spec.Type, tt.spec.Name, tt.in)
@@ -219,12 +234,16 @@ func TestNewConverterErrors(t *testing.T) {
 	}{
 		{ColumnConfig{Name: "x", Type: "money"}, `column x: type: unknown type "money" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
 		{ColumnConfig{Name: "d", Type: "date", Format: "YYYY-MM-DD"},
-			`column d: format: "YYYY-MM-DD" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+			`column d: format: "YYYY-MM-DD" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006, or as strftime does, e.g. %Y-%m-%d or %d/%m/%Y`},
 		{ColumnConfig{Name: "d", Type: "date", Format: "2006-01"},
-			`column d: format: "2006-01" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+			`column d: format: "2006-01" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006, or as strftime does, e.g. %Y-%m-%d or %d/%m/%Y`},
 		{ColumnConfig{Name: "t", Type: "timestamp", Format: "15:04:05"},
-			`column t: format: "15:04:05" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006`},
+			`column t: format: "15:04:05" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006, or as strftime does, e.g. %Y-%m-%d or %d/%m/%Y`},
 		{ColumnConfig{Name: "n", Type: "integer", Format: "2006"}, `column n: format: only date and timestamp columns take a format`},
+		{ColumnConfig{Name: "t", Type: "timestamp", Format: "%H:%M"},
+			`column t: format: "%H:%M" does not hold a full date; write the year, month and day as in Go's reference time, e.g. 2006-01-02 or 02/01/2006, or as strftime does, e.g. %Y-%m-%d or %d/%m/%Y`},
+		{ColumnConfig{Name: "t", Type: "timestamp", Format: "%s"},
+			`column t: format: "%s" is not a strftime format sluice can read (unsupported directive: %s; a fraction of a second reads as .%f after %S)`},
 		{ColumnConfig{Name: "s", Type: "text", Precision: ptr(5)}, `column s: only decimal columns take precision and scale`},
 		{ColumnConfig{Name: "p", Type: "decimal", Precision: ptr(-1)}, `column p: precision: -1 is out of range (1 to 65)`},
 		{ColumnConfig{Name: "p", Type: "decimal", Precision: ptr(0)}, `column p: precision: 0 is out of range (1 to 65)`},

@@ -62,6 +62,9 @@ type socksOpts struct {
 	Encoding string      // "" is UTF-8
 	Ragged   bool
 	Max      string // rejects.max; "" is the default (100)
+	// DateFormat and TimeFormat are updated_on's and restocked_at's
+	// format; "" is 2006-01-02 and RFC 3339.
+	DateFormat, TimeFormat string
 }
 
 // socksJob returns the YAML of a job named socks reading in/socks-*.
@@ -69,6 +72,13 @@ func socksJob(o socksOpts) string {
 	max := ""
 	if o.Max != "" {
 		max = fmt.Sprintf("max: %q, ", o.Max)
+	}
+	if o.DateFormat == "" {
+		o.DateFormat = "2006-01-02"
+	}
+	tsFormat := ""
+	if o.TimeFormat != "" {
+		tsFormat = fmt.Sprintf(", format: %q", o.TimeFormat)
 	}
 	return fmt.Sprintf(`  - name: socks
     source:
@@ -85,10 +95,10 @@ func socksJob(o socksOpts) string {
       - {name: price, type: decimal, precision: 10, scale: 2}
       - {name: quantity, type: integer}
       - {name: in_stock, type: boolean}
-      - {name: updated_on, type: date, format: "2006-01-02"}
-      - {name: restocked_at, type: timestamp}
+      - {name: updated_on, type: date, format: %q}
+      - {name: restocked_at, type: timestamp%s}
     rejects: {%sdir: rejects}
-`, o.Encoding, o.Ragged, o.Mode, max)
+`, o.Encoding, o.Ragged, o.Mode, o.DateFormat, tsFormat, max)
 }
 
 // stockJob is a job with a composite key (warehouse, sku).

@@ -165,3 +165,21 @@ func testImportWriteError(t *testing.T, be dbtest.Backend, batch int) {
 		t.Errorf("sluice_runs = %+v, want the failure with its error", runs)
 	}
 }
+
+// TestImportStrftime: a date and a timestamp format written as strftime,
+// as Python users write them, read the same values as their Go layouts;
+// a date in another form is a reject naming the format.
+func TestImportStrftime(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+		e := newImportEnvOn(t, b, socksJob(socksOpts{DateFormat: "%d/%m/%Y", TimeFormat: "%Y-%m-%d %H:%M:%S.%f"}))
+		res := e.importFile("socks", e.fixture("socks-strftime.csv", "in/socks-2026-09.csv"), Options{})
+		want := ok(5, 4, 0, 0)
+		want.Rejected = 1
+		checkResult(t, "import", res, want)
+		checkRows(t, "socks", e.socks(), socksSep)
+		checkRows(t, "reject file", readRejects(t, res.RejectFile)[1:], [][]string{{"6", "updated_on",
+			`"2026-09-05" is not a date in the form %d/%m/%Y: cannot parse "26-09-05" as "/"`,
+			"SK-005", "Bad Date", "White", "1", "1", "no", "2026-09-05", ""}})
+	})
+}
