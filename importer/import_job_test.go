@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -161,18 +162,53 @@ func testImportRunJob(t *testing.T, b dbtest.Backend) {
 	}
 }
 
-// TestImportRunJobNoFiles: a glob matching nothing is no error and no run.
+// TestImportRunJobNoFiles: a source that matches no file is a failed run,
+// recorded with the reason, on every database: a missing folder says so,
+// an empty one or a pattern that matches nothing says the pattern. With
+// source.allow_empty it is no run at all.
 func TestImportRunJobNoFiles(t *testing.T) {
 	t.Parallel()
-	e := newImportEnv(t, socksJob(socksOpts{}))
-	results, err := e.im.RunJob(e.ctx, e.job("socks"), Options{})
-	if err != nil || len(results) != 0 {
-		t.Errorf("RunJob = %+v, %v; want no results, no error", results, err)
-	}
-	if runs := e.runs(); len(runs) != 0 {
-		t.Errorf("sluice_runs = %+v, want empty", runs)
-	}
+	eachBackend(t, func(t *testing.T, b dbtest.Backend) {
+		e := newImportEnvOn(t, b, socksJob(socksOpts{}), allowEmptyJob)
+		pattern := filepath.Join(e.dir, "in", "socks-*")
+		for _, tt := range []struct {
+			name, reason string
+			setup        func()
+		}{
+			{"missing folder", " (the folder " + filepath.Join(e.dir, "in") + " does not exist)", func() {}},
+			{"nothing matches", "", func() { e.write("in/hats-2026-09.csv", "sku\n") }},
+		} {
+			tt.setup()
+			results, err := e.im.RunJob(e.ctx, e.job("socks"), Options{})
+			want := "no file matches source.path " + pattern + tt.reason + "; fix source.path, or set source.allow_empty: true if files are moved away once imported"
+			var nf *NoFilesError
+			if err != nil || len(results) != 1 || results[0].Status != models.StatusFailed || !errors.As(results[0].Err, &nf) ||
+				results[0].Err.Error() != want || results[0].Path != pattern {
+				t.Fatalf("%s: RunJob = %+v, %v; want one failed result: %s", tt.name, results, err, want)
+			}
+			runs := e.runs()
+			if last := runs[len(runs)-1]; last.Status != models.StatusFailed || last.Error != want || last.Path != pattern {
+				t.Errorf("%s: last sluice_runs row = %+v, want failed with the reason", tt.name, last)
+			}
+		}
+		before := len(e.runs())
+		if results, err := e.im.RunJob(e.ctx, e.job("hats"), Options{}); err != nil || len(results) != 0 {
+			t.Errorf("RunJob with allow_empty = %+v, %v; want no results, no error", results, err)
+		}
+		if n := len(e.runs()); n != before {
+			t.Errorf("allow_empty recorded %d runs, want none", n-before)
+		}
+	})
 }
+
+// allowEmptyJob reads in/nohats-*, which matches nothing, and may.
+const allowEmptyJob = `  - name: hats
+    source: {path: "in/nohats-*", allow_empty: true}
+    table: hats
+    key: [sku]
+    columns:
+      - {name: sku}
+`
 
 // TestImportLedger: every run is recorded with the file's identity, its
 // outcome and its times.

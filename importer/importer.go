@@ -115,11 +115,14 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	if len(files) == 0 {
-		level := slog.LevelWarn
-		if opt.QuietSkips {
-			level = slog.LevelDebug // an empty folder between dumps is the daemon's normal
+		if !j.Source.AllowEmpty {
+			return []Result{im.noFiles(ctx, j, opt)}, nil
 		}
-		im.log.Log(ctx, level, "no files match source.path", "job", j.Name, "path", j.source.String())
+		level := slog.LevelInfo
+		if opt.QuietSkips {
+			level = slog.LevelDebug // the daemon's normal, with source.allow_empty
+		}
+		im.log.Log(ctx, level, "no files match source.path (source.allow_empty)", "job", j.Name, "path", j.source.String())
 		return nil, nil
 	}
 	if opt.Settle > 0 {
@@ -156,6 +159,35 @@ func (im *Importer) settled(j *Job, files []File, settle time.Duration) []File {
 		out = append(out, f)
 	}
 	return out
+}
+
+// noFiles is the failed run of a job whose source lists no file: a typo
+// in source.path or a folder that is gone would otherwise import nothing,
+// silently, on every run. It is recorded like any failure.
+func (im *Importer) noFiles(ctx context.Context, j *Job, opt Options) Result {
+	err := &NoFilesError{Job: j.Name, Source: j.source.String(), Reason: emptyReason(j.source)}
+	now := im.cfg.Now()
+	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
+	if !opt.DryRun {
+		run := &models.Run{Job: j.Name, Path: res.Path, StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
+		im.recordFailed(ctx, run, im.log)
+	}
+	im.log.Error("import failed", "job", j.Name, "err", err)
+	return res
+}
+
+// NoFilesError is a source that lists no file.
+type NoFilesError struct {
+	Job, Source string
+	Reason      string // why, when known: "the folder … does not exist"
+}
+
+func (e *NoFilesError) Error() string {
+	why := ""
+	if e.Reason != "" {
+		why = " (" + e.Reason + ")"
+	}
+	return fmt.Sprintf("no file matches source.path %s%s; fix source.path, or set source.allow_empty: true if files are moved away once imported", e.Source, why)
 }
 
 // RecordFailure puts a run of job j that failed before any file was

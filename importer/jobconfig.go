@@ -41,6 +41,10 @@ type SourceConfig struct {
 	// is imported: one modified more recently may still be being written,
 	// and is left for the next run. nil means DefaultSettle.
 	Settle *time.Duration `yaml:"settle"`
+	// AllowEmpty makes a run that finds no file a success: for setups that
+	// move files away once imported. Otherwise it is a failed run, since
+	// a typo in path would import nothing, silently, forever.
+	AllowEmpty bool `yaml:"allow_empty"`
 }
 
 // DefaultSettle is source.settle when the config does not say.

@@ -121,6 +121,23 @@ func (s *globSource) Dirs() []string {
 	return []string{dir}
 }
 
+// emptyReason says why a source that listed nothing did, when it can tell:
+// a local folder that is not there.
+func emptyReason(src Source) string {
+	local, ok := src.(LocalSource)
+	if !ok {
+		return ""
+	}
+	for _, d := range local.Dirs() {
+		if st, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Sprintf("the folder %s does not exist", d)
+		} else if err == nil && !st.IsDir() {
+			return fmt.Sprintf("%s is not a folder", d)
+		}
+	}
+	return ""
+}
+
 // fileList is files named on the command line, in the order given.
 type fileList struct{ paths []string }
 

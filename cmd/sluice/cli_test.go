@@ -567,15 +567,24 @@ func TestCheckDatabaseFolderMissing(t *testing.T) {
 	}
 }
 
+// TestImportNoFiles: a source.path that matches no file fails the run,
+// exit 1, saying why, unless source.allow_empty says that is normal.
 func TestImportNoFiles(t *testing.T) {
 	t.Parallel()
 	s := newCLISetup(t, cliConfig, map[string]string{})
 	code, stdout, stderr := s.run(t, "import", "--config", "{config}")
-	if code != 0 || stdout != "" {
-		t.Errorf("import with no files: exit %d, stdout %q; want 0 and nothing", code, stdout)
+	tail := ": no file matches source.path " + s.path("data/socks-*.csv") + " (the folder " + s.path("data") + " does not exist); fix source.path, or set source.allow_empty: true if files are moved away once imported"
+	if lines := summary(stdout); code != 1 || len(lines) != 2 || !strings.HasPrefix(lines[0], "socks ") || !strings.HasSuffix(lines[0], tail) {
+		t.Errorf("import with no files: exit %d, stdout %q; want 1 and, for socks, %q", code, stdout, tail)
 	}
-	if !strings.Contains(stderr, `level=WARN msg="no files match source.path" job=socks`) {
-		t.Errorf("stderr does not warn about the empty glob:\n%s", stderr)
+	if !strings.Contains(stderr, `level=ERROR msg="import failed" job=socks err="no file matches source.path `) {
+		t.Errorf("stderr does not report the empty glob:\n%s", stderr)
+	}
+
+	allow := newCLISetup(t, strings.ReplaceAll(cliConfig, `path: "data/`, `allow_empty: true, path: "data/`), map[string]string{})
+	code, stdout, stderr = allow.run(t, "import", "--config", "{config}")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, `msg="no files match source.path (source.allow_empty)" job=socks`) {
+		t.Errorf("import with no files and allow_empty: exit %d, stdout %q; want 0, nothing, and a note\n%s", code, stdout, stderr)
 	}
 }
 

@@ -63,7 +63,7 @@ daemon:
 jobs:
   - name: socks
     schedule: "* * * * * *"
-    source: {path: "in/socks-*.csv", settle: 0s}
+    source: {path: "in/socks-*.csv", settle: 0s, allow_empty: true}
     table: socks
     key: [sku]
     columns:
@@ -428,5 +428,41 @@ func TestDaemonHealthAndMetrics(t *testing.T) {
 	}
 	if code, _ := get("/healthz"); code != http.StatusServiceUnavailable {
 		t.Errorf("after stop: /healthz %d, want 503", code)
+	}
+}
+
+// TestDaemonNoFiles: a job whose source matches no file (here its folder
+// is gone) fails each run, with the reason in /healthz's last_error, in
+// the failed runs of /metrics and in the ledger; it is not an empty
+// success a monthly schedule would repeat forever.
+func TestDaemonNoFiles(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sqlite:///d.db")
+	w.writeConfig(strings.Replace(socksConfig(w.url, ""), `source: {path: "in/socks-*.csv", settle: 0s, allow_empty: true}`,
+		`source: {path: "gone/socks-*.csv", settle: 0s}`, 1))
+	w.start(Options{})
+	reason := "no file matches source.path " + filepath.Join(w.dir, "gone", "socks-*.csv") + " (the folder " + filepath.Join(w.dir, "gone") + " does not exist)"
+	w.waitFor("a failed run in the ledger", 10*time.Second, func() bool {
+		runs := w.runs()
+		return len(runs) > 0 && runs[0].Status == models.StatusFailed && strings.HasPrefix(runs[0].Error, reason)
+	})
+	w.waitFor("the failure in /healthz", 5*time.Second, func() bool {
+		h, _ := w.mon.Healthy()
+		j := h.Jobs["socks"]
+		return j != nil && j.LastStatus == models.StatusFailed && strings.Contains(j.LastError, reason)
+	})
+	var metrics strings.Builder
+	srv := httptest.NewServer(w.mon.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(&metrics, res.Body); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(metrics.String(), `sluice_runs_total{job="socks",status="failed"} `) {
+		t.Errorf("/metrics counts no failed run of socks:\n%s", metrics.String())
 	}
 }

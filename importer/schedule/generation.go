@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -206,7 +207,7 @@ func (g *generation) runOnce(j *importer.Job) error {
 		if r.Err == nil {
 			continue
 		}
-		failed = append(failed, r.Path)
+		failed = append(failed, fmt.Sprintf("%s: %v", r.Path, r.Err))
 		if models.Unreachable(r.Err) && unreachable == nil {
 			unreachable = r.Err
 		}
@@ -216,8 +217,10 @@ func (g *generation) runOnce(j *importer.Job) error {
 		return err
 	case unreachable != nil:
 		return unreachable
+	case len(failed) == 1:
+		return errors.New(failed[0])
 	case len(failed) > 0:
-		return fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, ", "))
+		return fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
 	}
 	return nil
 }
