@@ -25,6 +25,11 @@ type Target struct {
 	dialect Dialect
 	// raw is the URL as given; never printed, since it may hold a password.
 	raw string
+	// appDriver is the Python driver the scheme names after its '+'
+	// ("pymysql"), lower case; "" when it names none.
+	appDriver string
+	// tls is what the URL asks of TLS, for messages.
+	tls tlsSetup
 }
 
 // String is the URL with any password replaced, fit for logs and errors.
@@ -81,7 +86,7 @@ func ParseURL(raw, baseDir string) (Target, error) {
 		return Target{}, e
 	}
 	// SQLAlchemy names the Python driver after a '+'; sluice has its own.
-	family, _, _ := strings.Cut(strings.ToLower(scheme), "+")
+	family, appDriver, _ := strings.Cut(strings.ToLower(scheme), "+")
 	d := familyFor(family)
 	if d == nil {
 		names := make([]string, len(families))
@@ -91,7 +96,7 @@ func ParseURL(raw, baseDir string) (Target, error) {
 		return Target{}, &URLError{URL: Redact(raw), Reason: fmt.Sprintf("unsupported scheme %q (sluice supports %s and %s)",
 			scheme, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])}
 	}
-	t := Target{Driver: d.name, kind: d.kind, raw: raw}
+	t := Target{Driver: d.name, kind: d.kind, raw: raw, appDriver: appDriver}
 	dialect, err := d.parse(&t, rest, baseDir)
 	if err != nil {
 		return Target{}, err
