@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -35,9 +36,21 @@ type Target struct {
 // String is the URL with any password replaced, fit for logs and errors.
 func (t Target) String() string { return Redact(t.raw) }
 
-// Redact replaces the password in a URL with "xxxxx". Strings that do not
-// parse as URLs are returned with everything between "://" and "@" hidden.
+// Redact replaces the password in a URL with "xxxxx", and the values of
+// libpq's password and sslpassword options. Strings that do not parse as
+// URLs are returned with everything between "://" and "@" hidden.
 func Redact(raw string) string {
+	out := redactUserinfo(raw)
+	if base, query, ok := strings.Cut(out, "?"); ok {
+		return base + "?" + passwordOption.ReplaceAllString(query, "${1}xxxxx")
+	}
+	return out
+}
+
+// passwordOption is a password in a URL's query (libpq takes both).
+var passwordOption = regexp.MustCompile(`(?i)((?:^|&)(?:ssl)?password=)[^&#]*`)
+
+func redactUserinfo(raw string) string {
 	u, err := url.Parse(raw)
 	if err == nil {
 		if _, has := u.User.Password(); has {
