@@ -92,8 +92,11 @@ func mysqlTLS(opts map[string]string, driver, host, baseDir string) (*tls.Config
 		case !known:
 			return nil, false, setup, fmt.Errorf("ssl %q: want true or false", v)
 		case driver == "pymysql" && len(opts) == 1:
-			return nil, false, setup, fmt.Errorf("ssl=%s alone: PyMySQL fails on it (SQLAlchemy passes the string %q where PyMySQL wants a dict: AttributeError: 'str' object has no attribute 'get'); "+
-				"use %s to check the server, or ssl_verify_cert=false to encrypt without checks", v, v, mysqlTLSNames.verified)
+			instead := "for no TLS leave it out"
+			if on {
+				instead = fmt.Sprintf("use %s to check the server, or ssl_verify_cert=false to encrypt without checks", mysqlTLSNames.verified)
+			}
+			return nil, false, setup, fmt.Errorf("ssl=%s alone: PyMySQL fails on it (SQLAlchemy passes the string %q where PyMySQL wants a dict: AttributeError: 'str' object has no attribute 'get'); %s", v, v, instead)
 		case !on && len(opts) > 1:
 			return nil, false, setup, fmt.Errorf("ssl=%s with %s: the app uses TLS anyway; keep one of them", v, others("ssl")[0])
 		case !on:

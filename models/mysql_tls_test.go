@@ -84,6 +84,7 @@ func TestMySQLTLSOptions(t *testing.T) {
 		{query: "ssl_disabled=false", err: `ssl_disabled=false: PyMySQL turns TLS off for any value (it gets the string "false", true in Python)`, app: noTLS},
 		{query: "ssl_disabled=1&ssl_ca={ca}", err: "ssl_disabled with ssl_ca: the app connects without TLS then", app: noTLS},
 		{query: "ssl=true", err: "ssl=true alone: PyMySQL fails on it", appErr: "AttributeError: 'str' object has no attribute 'get'"},
+		{query: "ssl=false", err: "ssl=false alone: PyMySQL fails on it", appErr: "AttributeError"},
 		{query: "ssl=false&ssl_ca={ca}", err: "ssl=false with ssl_ca: the app uses TLS anyway", app: verifyFull},
 		{query: "ssl_mode=REQUIRED", err: "ssl_mode is mysqlclient's: PyMySQL (mysql+pymysql://) fails on it", appErr: "TypeError: Connection.__init__() got an unexpected keyword argument 'ssl_mode'"},
 		{query: "ssl_check_hostname=maybe&ssl_ca={ca}", err: `ssl_check_hostname "maybe": want true or false`, appErr: "ValueError: String is not true/false: 'maybe'"},

@@ -39,8 +39,8 @@ func Python(t testing.TB, modules ...string) string {
 		err, done := imports.Load(key)
 		if !done {
 			out, e := appCommand(context.Background(), py, "-c", "import "+m).CombinedOutput()
-			if e != nil {
-				e = fmt.Errorf("%v: %s", e, lastLine(string(out)))
+			if last := lastLine(string(out)); e != nil && last != "" {
+				e = fmt.Errorf("%v: %s", e, last)
 			}
 			err, _ = imports.LoadOrStore(key, e)
 		}
