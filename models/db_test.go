@@ -29,6 +29,10 @@ func TestRedact(t *testing.T) {
 		{"postgres://user:p#ss@host/db", "postgres://xxxxx@host/db"},
 		{"postgres://user:pa/ss@host/db", "postgres://xxxxx@host/db"},
 		{"postgres://user:pa ss%@host/db", "postgres://xxxxx@host/db"},
+		{"postgresql://app@db/shop?sslmode=verify-full&sslcert=/c.pem&sslkey=/k.pem&sslpassword=s3cret", "postgresql://app@db/shop?sslmode=verify-full&sslcert=/c.pem&sslkey=/k.pem&sslpassword=xxxxx"},
+		{"postgresql://app@db/shop?password=s3cret&sslmode=require", "postgresql://app@db/shop?password=xxxxx&sslmode=require"},
+		{"postgres://user:pa%zz@host/db?SSLPassword=x#y", "postgres://xxxxx@host/db?SSLPassword=xxxxx#y"},
+		{"mysql://root:p?ss@db/app", "mysql://xxxxx@db/app"},
 		{"not a url %zz", "not a url %zz"},
 		{"", ""},
 	}

@@ -46,8 +46,8 @@ func (e *ServerError) Unwrap() error { return e.Err }
 
 // Diagnose turns a driver error from connecting to or writing into the
 // target into a *ServerError when it is one of the usual operator
-// mistakes; other errors are returned as they are. The network's
-// mistakes are the same for every database; the dialect knows its own
+// mistakes; other errors are returned as they are. The network's and
+// TLS's mistakes are the same for every database; the dialect knows its own
 // error codes.
 func Diagnose(t Target, err error) error {
 	if err == nil {
@@ -59,6 +59,21 @@ func Diagnose(t Target, err error) error {
 	}
 	fail := func(problem, hint string) error {
 		return &ServerError{Target: t.String(), Problem: problem, Hint: hint, Err: err}
+	}
+	// What a server answered, or a TLS handshake with it, comes first:
+	// pgx tries every address of a host (localhost: ::1, then 127.0.0.1)
+	// and joins their errors, and one address refused says nothing when
+	// another answered.
+	if problem, hint, ok := tlsProblem(t, err); ok {
+		return fail(problem, hint)
+	}
+	if t.dialect != nil {
+		if t.dialect.denied(err) {
+			return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User), "grant it: "+t.dialect.grant(t, "", ""))
+		}
+		if d := t.dialect.diagnose(t, err); d != nil {
+			return d
+		}
 	}
 	var dns *net.DNSError
 	switch {
@@ -72,13 +87,6 @@ func Diagnose(t Target, err error) error {
 		return fail(fmt.Sprintf("unknown host %q", dns.Name), "fix the host name in the URL")
 	case isTimeout(err):
 		return fail(fmt.Sprintf("no answer from %s", t.Host), "check the host, the port and any firewall between here and the server")
-	case t.dialect == nil:
-		return err
-	case t.dialect.denied(err):
-		return fail(fmt.Sprintf("user %q lacks a privilege sluice needs", t.User), "grant it: "+t.dialect.grant(t, "", ""))
-	}
-	if d := t.dialect.diagnose(t, err); d != nil {
-		return d
 	}
 	return err // the server's own words say it best
 }
@@ -100,6 +108,8 @@ func Unreachable(err error) bool {
 	var dns *net.DNSError
 	var op *net.OpError // dialling, reading or writing the server's socket
 	switch {
+	case tlsFailure(err):
+		return false // a certificate or a refusal: the same next time
 	case errors.As(err, &dns):
 		return dns.IsTemporary || dns.IsTimeout
 	case errors.As(err, &op), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),

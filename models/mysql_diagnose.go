@@ -8,21 +8,60 @@ import (
 )
 
 // diagnose explains the error numbers of the usual operator mistakes.
-func (*mysqlDialect) diagnose(t Target, err error) *ServerError {
+func (d *mysqlDialect) diagnose(t Target, err error) *ServerError {
+	fail := func(problem, hint string) *ServerError {
+		return &ServerError{Target: t.String(), Problem: problem, Hint: hint, Err: err}
+	}
+	// go-sql-driver's own errors, before the server's: an authentication
+	// method it cannot or will not speak, a server without TLS.
+	switch {
+	case errors.Is(err, mysql.ErrNoTLS):
+		return fail(noTLSProblem, noTLSHint)
+	case errors.Is(err, mysql.ErrUnknownPlugin), errors.Is(err, mysql.ErrOldPassword),
+		errors.Is(err, mysql.ErrCleartextPassword), errors.Is(err, mysql.ErrNativePassword):
+		return fail(fmt.Sprintf("user %q signs in with an authentication method sluice does not use (%v)", t.User, err), mysqlAuthHint(t))
+	}
 	var my *mysql.MySQLError
 	if !errors.As(err, &my) {
 		return nil
 	}
-	fail := func(problem, hint string) *ServerError {
-		return &ServerError{Target: t.String(), Problem: problem, Hint: hint, Err: err}
-	}
 	switch my.Number {
 	case 1045:
-		return fail(fmt.Sprintf("access denied for user %q", t.User), "fix the user or password in the URL (escape @, : and / in it as %40, %3A and %2F), or check the user's allowed hosts")
+		return fail(fmt.Sprintf("access denied for user %q", t.User), "fix the user or password in the URL (escape @, : and / in it as %40, %3A and %2F), or check the user's allowed hosts"+mysqlTLSAdvice(t))
+	case 1698:
+		// MariaDB's unix_socket (root on Debian) and MySQL's auth_socket:
+		// the server checks the OS user at the socket's end, not a password.
+		sluice := t
+		sluice.User = "'sluice'@'%'"
+		return fail(fmt.Sprintf("user %q signs in as an operating-system user, not with a password", t.User),
+			fmt.Sprintf("run sluice as the OS user %s over the server's socket (?unix_socket=/run/mysqld/mysqld.sock), or give it a user with a password: CREATE USER 'sluice'@'%%' IDENTIFIED BY '…'; %s", t.User, d.grant(sluice, "", "")))
+	case 1251, 2059:
+		return fail(fmt.Sprintf("user %q signs in with an authentication method sluice does not use (%s)", t.User, my.Message), mysqlAuthHint(t))
+	case 3159:
+		// MySQL's require_secure_transport; MariaDB answers 1045 instead.
+		return fail("the server takes only encrypted connections (require_secure_transport)", fmt.Sprintf("connect with TLS: %s", mysqlTLSNames.verified))
 	case 1049:
 		return fail(fmt.Sprintf("database %q does not exist", t.Database), fmt.Sprintf("create it (CREATE DATABASE %s CHARACTER SET utf8mb4) or fix the name in the URL", t.Database))
 	}
 	return nil
+}
+
+// mysqlTLSAdvice is what to try when access is denied and the TLS the
+// URL asks for may be why: an account may REQUIRE SSL or X509, and
+// MariaDB's require_secure_transport denies access without saying so.
+func mysqlTLSAdvice(t Target) string {
+	switch {
+	case !t.tls.on:
+		return fmt.Sprintf("; if the account or the server requires TLS (REQUIRE SSL or X509, require_secure_transport), connect with it: %s (with ssl_cert and ssl_key for X509)", mysqlTLSNames.verified)
+	case !t.tls.clientCert:
+		return "; if the account REQUIREs X509, add its client certificate: ssl_cert and ssl_key"
+	}
+	return ""
+}
+
+// mysqlAuthHint: the methods go-sql-driver signs in with.
+func mysqlAuthHint(t Target) string {
+	return fmt.Sprintf("give the user a password method sluice speaks (mysql_native_password, caching_sha2_password, sha256_password or MariaDB's ed25519): ALTER USER '%s'@'<host>' IDENTIFIED BY '…'", t.User)
 }
 
 // denied: access denied to a database, a command or a column.

@@ -1,11 +1,11 @@
 package models
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,12 +24,13 @@ var mysqlFamily = family{
 }
 
 // mysqlOptions are the query options a MySQL URL may carry, as PyMySQL
-// and mysqlclient spell them.
-const mysqlOptions = "charset, unix_socket, ssl_mode, connect_timeout"
+// and mysqlclient spell them (see mysql_tls.go for the TLS ones).
+const mysqlOptions = "charset, unix_socket, connect_timeout, ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_check_hostname, " +
+	"ssl_verify_cert, ssl_verify_identity, ssl_disabled, ssl, ssl_mode"
 
 // parseMySQL reads mysql://user:password@host:port/database?options into
 // go-sql-driver's Config.
-func parseMySQL(t *Target, rest, _ string) (Dialect, error) {
+func parseMySQL(t *Target, rest, baseDir string) (Dialect, error) {
 	u, err := url.Parse("mysql://" + rest)
 	if err != nil {
 		var ue *url.Error
@@ -49,21 +50,40 @@ func parseMySQL(t *Target, rest, _ string) (Dialect, error) {
 	if u.Port() == "" && u.Hostname() != "" {
 		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
 	}
+	tlsOpts := map[string]string{}
 	for name, vals := range u.Query() {
-		if err := mysqlOption(cfg, u.Hostname(), name, vals[len(vals)-1]); err != nil {
-			return nil, t.fail(mysqlForm, "%v", err)
+		v := vals[len(vals)-1]
+		switch {
+		case v == "":
+			// SQLAlchemy drops empty options before the driver sees them.
+		case slices.Contains(mysqlTLSOptions, name):
+			tlsOpts[name] = v
+		default:
+			if err := mysqlOption(cfg, name, v); err != nil {
+				return nil, t.fail(mysqlForm, "%v", err)
+			}
 		}
 	}
 	if cfg.Addr == "" {
 		return nil, t.fail(mysqlForm, "no host (and no unix_socket option)")
+	}
+	// The name the server's certificate must hold: PyMySQL's host, which
+	// is localhost when the URL names none.
+	host := u.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	cfg.TLS, cfg.AllowFallbackToPlaintext, t.tls, err = mysqlTLS(tlsOpts, t.appDriver, host, baseDir)
+	if err != nil {
+		return nil, t.fail(mysqlForm, "%v", err)
 	}
 	t.Host, t.Database, t.User = cfg.Addr, cfg.DBName, cfg.User
 	// Open picks the best key collation the server has.
 	return &mysqlDialect{cfg: cfg, keyCollation: mysqlKeyCollations[len(mysqlKeyCollations)-1]}, nil
 }
 
-// mysqlOption applies one URL option to cfg.
-func mysqlOption(cfg *mysql.Config, host, name, v string) error {
+// mysqlOption applies one URL option other than TLS's to cfg.
+func mysqlOption(cfg *mysql.Config, name, v string) error {
 	switch name {
 	case "charset":
 		if err := cfg.Apply(mysql.Charset(v, "")); err != nil {
@@ -77,19 +97,6 @@ func mysqlOption(cfg *mysql.Config, host, name, v string) error {
 			return fmt.Errorf("connect_timeout %q is not a number of seconds", v)
 		}
 		cfg.Timeout = time.Duration(secs) * time.Second
-	case "ssl_mode":
-		switch strings.ToUpper(v) {
-		case "DISABLED":
-			cfg.TLSConfig = "false"
-		case "PREFERRED":
-			cfg.TLSConfig = "preferred"
-		case "REQUIRED":
-			cfg.TLSConfig, cfg.TLS = "skip-verify", &tls.Config{InsecureSkipVerify: true} //nolint:gosec // REQUIRED means encrypted, unverified, as in the mysql client
-		case "VERIFY_CA", "VERIFY_IDENTITY":
-			cfg.TLSConfig, cfg.TLS = "true", &tls.Config{ServerName: host}
-		default:
-			return fmt.Errorf("ssl_mode %q: want DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY", v)
-		}
 	default:
 		return fmt.Errorf("unknown option %q (sluice reads %s)", name, mysqlOptions)
 	}

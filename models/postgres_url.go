@@ -19,8 +19,13 @@ var postgresFamily = family{
 }
 
 // parsePostgres hands the URL to pgx, which reads libpq's URL form and
-// its options (sslmode, host=/socket/dir, connect_timeout, …).
-func parsePostgres(t *Target, rest, _ string) (Dialect, error) {
+// its options (sslmode, host=/socket/dir, connect_timeout, …), with what
+// libpq does besides for TLS (see postgres_tls.go).
+func parsePostgres(t *Target, rest, baseDir string) (Dialect, error) {
+	rest, files, err := libpqTLS(rest, baseDir, homeDir())
+	if err != nil {
+		return nil, t.fail(postgresForm, "%v", err)
+	}
 	cfg, err := pgx.ParseConfig("postgres://" + rest)
 	if err != nil {
 		// pgx's message repeats the URL (redacted); keep only its reason.
@@ -29,6 +34,11 @@ func parsePostgres(t *Target, rest, _ string) (Dialect, error) {
 			msg = after
 		}
 		return nil, t.fail(postgresForm, "%s", msg)
+	}
+	files.verifyPreferred(cfg)
+	t.tls = tlsSetup{on: cfg.TLSConfig != nil, clientCert: files.cert != "", names: postgresTLSNames}
+	if files.rootCert != "system" {
+		t.tls.ca = files.rootCert
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "sluice"

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -25,6 +26,11 @@ type Target struct {
 	dialect Dialect
 	// raw is the URL as given; never printed, since it may hold a password.
 	raw string
+	// appDriver is the Python driver the scheme names after its '+'
+	// ("pymysql"), lower case; "" when it names none.
+	appDriver string
+	// tls is what the URL asks of TLS, for messages.
+	tls tlsSetup
 }
 
 // String is the URL with any password replaced, fit for logs and errors.
@@ -35,9 +41,21 @@ func (t Target) String() string { return Redact(t.raw) }
 // Open learns from the server (MySQL's key collation).
 func (t Target) Dialect() Dialect { return t.dialect }
 
-// Redact replaces the password in a URL with "xxxxx". Strings that do not
-// parse as URLs are returned with everything between "://" and "@" hidden.
+// Redact replaces the password in a URL with "xxxxx", and the values of
+// libpq's password and sslpassword options. Strings that do not parse as
+// URLs are returned with everything between "://" and "@" hidden.
 func Redact(raw string) string {
+	out := redactUserinfo(raw)
+	if base, query, ok := strings.Cut(out, "?"); ok {
+		return base + "?" + passwordOption.ReplaceAllString(query, "${1}xxxxx")
+	}
+	return out
+}
+
+// passwordOption is a password in a URL's query (libpq takes both).
+var passwordOption = regexp.MustCompile(`(?i)((?:^|&)(?:ssl)?password=)[^&#]*`)
+
+func redactUserinfo(raw string) string {
 	u, err := url.Parse(raw)
 	if err == nil {
 		if _, has := u.User.Password(); has {
@@ -86,7 +104,7 @@ func ParseURL(raw, baseDir string) (Target, error) {
 		return Target{}, e
 	}
 	// SQLAlchemy names the Python driver after a '+'; sluice has its own.
-	family, _, _ := strings.Cut(strings.ToLower(scheme), "+")
+	family, appDriver, _ := strings.Cut(strings.ToLower(scheme), "+")
 	d := familyFor(family)
 	if d == nil {
 		names := make([]string, len(families))
@@ -96,7 +114,7 @@ func ParseURL(raw, baseDir string) (Target, error) {
 		return Target{}, &URLError{URL: Redact(raw), Reason: fmt.Sprintf("unsupported scheme %q (sluice supports %s and %s)",
 			scheme, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])}
 	}
-	t := Target{Driver: d.name, kind: d.kind, raw: raw}
+	t := Target{Driver: d.name, kind: d.kind, raw: raw, appDriver: appDriver}
 	dialect, err := d.parse(&t, rest, baseDir)
 	if err != nil {
 		return Target{}, err

@@ -54,7 +54,7 @@ func TestParseURL(t *testing.T) {
 		{raw: "postgresql://user:p%40ss@host:port/db", err: `database url "postgresql://xxxxx@host:port/db": invalid port (expected e.g. ` + postgresForm + `)`},
 		{raw: "postgresql://user:p%40ss@host/db?sslmode=sometimes", err: `database url "postgresql://user:xxxxx@host/db?sslmode=sometimes": failed to configure TLS (sslmode is invalid) (expected e.g. ` + postgresForm + `)`},
 		{raw: "mysql://root:p%40ss@db", err: `database url "mysql://root:xxxxx@db": name the database after the host: mysql://user@host/database (expected e.g. ` + mysqlForm + `)`},
-		{raw: "mysql://root:p%40ss@db/shop?autocommit=true", err: `database url "mysql://root:xxxxx@db/shop?autocommit=true": unknown option "autocommit" (sluice reads charset, unix_socket, ssl_mode, connect_timeout) (expected e.g. ` + mysqlForm + `)`},
+		{raw: "mysql://root:p%40ss@db/shop?autocommit=true", err: `database url "mysql://root:xxxxx@db/shop?autocommit=true": unknown option "autocommit" (sluice reads charset, unix_socket, connect_timeout, ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_check_hostname, ssl_verify_cert, ssl_verify_identity, ssl_disabled, ssl, ssl_mode) (expected e.g. ` + mysqlForm + `)`},
 		{raw: "mysql://root@db/shop?ssl_mode=maybe", err: `database url "mysql://root@db/shop?ssl_mode=maybe": ssl_mode "maybe": want DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY (expected e.g. ` + mysqlForm + `)`},
 		{raw: "mysql://root:p%zz@db/shop", err: `database url "mysql://xxxxx@db/shop": invalid URL escape "%zz" (expected e.g. ` + mysqlForm + `)`},
 	}

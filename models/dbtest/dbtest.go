@@ -10,6 +10,13 @@
 // a machine with no servers. Under CI=true a missing or unreachable server
 // fails the test instead, so CI cannot pass by silently skipping them.
 //
+// Tests that need a server set up their own way (TLS with certificates
+// the test makes, a server that requires them, other server options, a
+// server that dies mid-test) start one of their own instead: NewCerts,
+// StartPostgres and StartMariaDB. AppConnect checks a URL with the app's
+// own stack (Python, SQLAlchemy and its driver), for the URLs sluice and a
+// Flask-SQLAlchemy app must share.
+//
 // It must not import sluice's models package: models' own tests use it.
 package dbtest
 

@@ -66,24 +66,37 @@ func (s server) newDatabase(t testing.TB) string {
 		t.Skipf("%s tests skipped: %s at %s (from %s): %v; start the server or fix %s, or unset it to skip these tests quietly",
 			s.name, s.name, u.Redacted(), s.env, err, s.env)
 	}
-	name := dbName(t)
-	err = exec(a, s.create, name)
-	a.close()
-	if err != nil {
-		t.Fatalf("%s at %s: %v", s.name, u.Redacted(), err)
-	}
+	name := s.createDatabase(t, u, a)
 	// Registered before the test can register its own cleanups, so it runs
 	// after them: the test has closed its connections by the time of the drop.
 	t.Cleanup(func() {
 		a, err := s.connect(u)
 		if err == nil {
-			err = exec(a, s.drop, name)
+			err = execf(a, s.drop, name)
 			a.close()
 		}
 		if err != nil {
 			t.Errorf("%s at %s: database %s left behind: %v", s.name, u.Redacted(), name, err)
 		}
 	})
+	return withDatabase(u, name)
+}
+
+// createDatabase creates a new database through a, an admin connection
+// to the server u names, which it closes, and returns its name.
+func (s server) createDatabase(t testing.TB, u *url.URL, a admin) string {
+	t.Helper()
+	name := dbName(t)
+	err := execf(a, s.create, name)
+	a.close()
+	if err != nil {
+		t.Fatalf("%s at %s: %v", s.name, u.Redacted(), err)
+	}
+	return name
+}
+
+// withDatabase is u with the database name as its path.
+func withDatabase(u *url.URL, name string) string {
 	out := *u
 	out.Path, out.RawPath = "/"+name, ""
 	return out.String()
@@ -118,7 +131,7 @@ func (s server) connect(u *url.URL) (admin, error) {
 	return a, nil
 }
 
-func exec(a admin, pattern, name string) error {
+func execf(a admin, pattern, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), ddlTimeout)
 	defer cancel()
 	stmt := fmt.Sprintf(pattern, name)
