@@ -26,11 +26,11 @@ type multiRowWriter struct {
 // statements stop paying off on SQLite (see BENCHMARKS.md).
 const rowsPerStatement = 100
 
-// newMultiRowWriter writes statements of verb (INSERT, or REPLACE) and
-// sizes them to stay under maxParams bind parameters.
-func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, verb, suffix string, inline bool, maxParams int) (*multiRowWriter, error) {
+// newMultiRowWriter writes statements of verb (INSERT, or REPLACE) of up
+// to perStmt rows, fewer if more would pass maxParams bind parameters.
+func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, verb, suffix string, inline bool, perStmt, maxParams int) (*multiRowWriter, error) {
 	w := &multiRowWriter{verb: verb, tx: tx, target: t, suffix: suffix, inline: inline}
-	w.perStmt = max(1, min(rowsPerStatement, maxParams/w.width()))
+	w.perStmt = max(1, min(perStmt, maxParams/w.width()))
 	if !inline {
 		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
 		if err != nil {

@@ -77,8 +77,11 @@ func mergeNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode 
 	return inserted + 2*updated, err
 }
 
-// insertBatch is how many new rows insertNumbered reads back at a time.
-const insertBatch = 2000
+// insertBatch is how many new rows insertNumbered reads back at a time,
+// and insertRows how many one of its INSERTs takes: at 2,000 and 100, a
+// million new rows took 16 s to read back and write, at 10,000 and 1,000
+// 11 s (BENCHMARKS.md).
+const insertBatch, insertRows = 10_000, 1000
 
 // insertNumbered inserts the stage's rows whose key the table lacks with
 // multi-row INSERT … VALUES, whose row counts InnoDB knows, so that the
@@ -97,7 +100,7 @@ func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int
 	if _, err := tx.ExecContext(ctx, copyNew); err != nil {
 		return 0, fmt.Errorf("copy the new keys: %w", err)
 	}
-	w, err := newMultiRowWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, "INSERT", "", false, 65535)
+	w, err := newMultiRowWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, "INSERT", "", false, insertRows, 65535)
 	if err != nil {
 		return 0, err
 	}

@@ -242,7 +242,7 @@ func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget)
 		suffix = " " + onConflict(t.Dataset, t.Mode, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
-	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, d.inlineArgs, 32766)
+	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, d.inlineArgs, rowsPerStatement, 32766)
 }
 
 // Encode stores dates and times as the text SQLAlchemy writes and
