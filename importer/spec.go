@@ -92,45 +92,57 @@ type plan struct {
 	extra   []string // CSV headers no column reads
 }
 
-// newPlan matches the file's header to the declared columns: by exact
-// name first, then ignoring case and surrounding spaces, in any order.
+// newPlan matches the file's header to the declared columns (see
+// matchHeader); a declared column the header lacks fails the file.
 func (j *Job) newPlan(path string, header []string, d models.Dialect) (*plan, error) {
-	p := &plan{j: j, encode: d.Encode, fields: make([]int, len(j.columns)), headers: header}
+	fields, missing, extra := j.matchHeader(header)
+	if len(missing) > 0 {
+		return nil, &FileError{Path: path, Line: 1, Err: missingColumns(missing, header)}
+	}
+	return &plan{j: j, encode: d.Encode, fields: fields, headers: header, extra: extra}, nil
+}
+
+// matchHeader finds each declared column's field in a header: by exact
+// name first, then ignoring case and surrounding spaces, in any order.
+// It returns the field of each column (-1: missing), the headers of the
+// columns the header lacks, and the headers no column reads.
+func (j *Job) matchHeader(header []string) (fields []int, missing, extra []string) {
+	fields = make([]int, len(j.columns))
 	used := make([]bool, len(header))
-	var missing []string
 	for i, c := range j.columns {
-		p.fields[i] = -1
+		fields[i] = -1
 		for f, h := range header {
 			if h == c.header {
-				p.fields[i] = f
+				fields[i] = f
 				break
 			}
 		}
-		if p.fields[i] < 0 {
+		if fields[i] < 0 {
 			for f, h := range header {
 				if strings.EqualFold(strings.TrimSpace(h), c.header) && !used[f] {
-					p.fields[i] = f
+					fields[i] = f
 					break
 				}
 			}
 		}
-		if p.fields[i] < 0 {
-			missing = append(missing, fmt.Sprintf("%q", c.header))
+		if fields[i] < 0 {
+			missing = append(missing, c.header)
 			continue
 		}
-		used[p.fields[i]] = true
-	}
-	if len(missing) > 0 {
-		return nil, &FileError{Path: path, Line: 1, Err: fmt.Errorf(
-			"header lacks declared column(s) %s (the header has %s)",
-			strings.Join(missing, ", "), strings.Join(quoteAll(header), ", "))}
+		used[fields[i]] = true
 	}
 	for f, h := range header {
 		if !used[f] {
-			p.extra = append(p.extra, h)
+			extra = append(extra, h)
 		}
 	}
-	return p, nil
+	return fields, missing, extra
+}
+
+// missingColumns is the error of a header that lacks declared columns.
+func missingColumns(missing, header []string) error {
+	return fmt.Errorf("header lacks declared column(s) %s (the header has %s)",
+		strings.Join(quoteAll(missing), ", "), strings.Join(quoteAll(header), ", "))
 }
 
 // convert turns a good record into a row of encoded values, or says

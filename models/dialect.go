@@ -103,6 +103,23 @@ type TableInfo struct {
 	// an earlier release (a unique index only), which an ORM reflecting
 	// the table cannot map.
 	PrimaryKey []string
+	// Details are the columns' properties, in Columns order.
+	Details []ColumnInfo
+}
+
+// ColumnInfo is what an import must know of an existing table's column.
+type ColumnInfo struct {
+	Name    string
+	NotNull bool
+	// Filled says the database fills the column when an insert leaves it
+	// out: a default, an identity, AUTO_INCREMENT, a generated column,
+	// SQLite's rowid.
+	Filled bool
+	// Precision and Scale are a fixed-point column's (NUMERIC(10,2));
+	// 0 for any other, and on SQLite, which does not keep to them.
+	Precision, Scale int
+	// Charset is a MySQL text column's character set ("latin1").
+	Charset string
 }
 
 // BulkTarget says where a BulkWriter writes.

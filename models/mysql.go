@@ -119,12 +119,38 @@ func (d *mysqlDialect) ColumnType(c Column) string {
 
 func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
 	var info TableInfo
-	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
-		WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
-	if err != nil || len(info.Columns) == 0 {
+	var columns []struct {
+		Name      string  `bun:"name"`
+		NotNull   bool    `bun:"not_null"`
+		Filled    bool    `bun:"filled"`
+		Precision *int    `bun:"numeric_precision"`
+		Scale     *int    `bun:"numeric_scale"`
+		Type      string  `bun:"data_type"`
+		Charset   *string `bun:"charset"`
+	}
+	// MariaDB reports a column without a default as "NULL" text in
+	// column_default, MySQL as SQL NULL; a nullable column's NULL default
+	// needs no value anyway.
+	err := db.NewRaw(`SELECT column_name AS name, is_nullable = 'NO' AS not_null,
+			(column_default IS NOT NULL AND column_default <> 'NULL' OR extra LIKE '%auto_increment%' OR extra LIKE '%GENERATED%') AS filled,
+			numeric_precision AS numeric_precision, numeric_scale AS numeric_scale, data_type AS data_type, character_set_name AS charset
+		FROM information_schema.columns
+		WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &columns)
+	if err != nil || len(columns) == 0 {
 		return info, err
 	}
 	info.Exists = true
+	for _, c := range columns {
+		info.Columns = append(info.Columns, c.Name)
+		ci := ColumnInfo{Name: c.Name, NotNull: c.NotNull, Filled: c.Filled}
+		if c.Type == "decimal" && c.Precision != nil && c.Scale != nil {
+			ci.Precision, ci.Scale = *c.Precision, *c.Scale
+		}
+		if c.Charset != nil {
+			ci.Charset = *c.Charset
+		}
+		info.Details = append(info.Details, ci)
+	}
 	var parts []struct {
 		Index  string  `bun:"index_name"`
 		Column *string `bun:"column_name"`

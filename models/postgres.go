@@ -76,12 +76,31 @@ func (*postgresDialect) ColumnType(c Column) string {
 // of its search_path), where an unqualified table name resolves.
 func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
 	var info TableInfo
-	err := db.NewRaw(`SELECT column_name FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &info.Columns)
-	if err != nil || len(info.Columns) == 0 {
+	var cols []struct {
+		Name      string `bun:"name"`
+		NotNull   bool   `bun:"not_null"`
+		Filled    bool   `bun:"filled"`
+		Precision *int   `bun:"numeric_precision"`
+		Scale     *int   `bun:"numeric_scale"`
+		Type      string `bun:"data_type"`
+	}
+	err := db.NewRaw(`SELECT column_name AS name, is_nullable = 'NO' AS not_null,
+			(column_default IS NOT NULL OR is_identity = 'YES' OR is_generated = 'ALWAYS') AS filled,
+			numeric_precision, numeric_scale, data_type
+		FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &cols)
+	if err != nil || len(cols) == 0 {
 		return info, err
 	}
 	info.Exists = true
+	for _, c := range cols {
+		info.Columns = append(info.Columns, c.Name)
+		ci := ColumnInfo{Name: c.Name, NotNull: c.NotNull, Filled: c.Filled}
+		if c.Type == "numeric" && c.Precision != nil && c.Scale != nil {
+			ci.Precision, ci.Scale = *c.Precision, *c.Scale
+		}
+		info.Details = append(info.Details, ci)
+	}
 	// Unique indexes usable by ON CONFLICT: not partial, no expressions.
 	var sets []struct {
 		Cols    string `bun:"cols"`

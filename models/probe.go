@@ -59,7 +59,7 @@ func (db *DB) CheckPrivileges(ctx context.Context, tables []*Dataset) error {
 				return !slices.ContainsFunc(info.Columns, func(have string) bool { return strings.EqualFold(have, c.Name) })
 			})}
 		}
-		if ds.Check(info) != nil {
+		if ds.Check(info) != nil || len(unfilled(info, ds)) > 0 {
 			continue // sluice check reports the table's shape itself
 		}
 		cols := strings.Join(quoteAll(ds.ColumnNames()), ", ")

@@ -139,10 +139,13 @@ func (*sqliteDialect) ColumnType(c Column) string {
 func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
 	var info TableInfo
 	var cols []struct {
-		Name string `bun:"name"`
-		PK   int    `bun:"pk"`
+		Name    string  `bun:"name"`
+		Type    string  `bun:"type"`
+		NotNull bool    `bun:"not_null"`
+		Default *string `bun:"dflt_value"`
+		PK      int     `bun:"pk"`
 	}
-	if err := db.NewRaw("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", table).Scan(ctx, &cols); err != nil {
+	if err := db.NewRaw("SELECT name, type, \"notnull\" AS not_null, dflt_value, pk FROM pragma_table_info(?) ORDER BY cid", table).Scan(ctx, &cols); err != nil {
 		return info, err
 	}
 	if len(cols) == 0 {
@@ -150,11 +153,20 @@ func (*sqliteDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Ta
 	}
 	info.Exists = true
 	pk := make([]string, len(cols))
+	pks := 0
+	for _, c := range cols {
+		if c.PK > 0 {
+			pks++
+		}
+	}
 	for _, c := range cols {
 		info.Columns = append(info.Columns, c.Name)
 		if c.PK > 0 {
 			pk[c.PK-1] = c.Name // pk is the column's place in the key
 		}
+		// An INTEGER PRIMARY KEY is the rowid: SQLite numbers it.
+		rowid := c.PK > 0 && pks == 1 && strings.EqualFold(c.Type, "INTEGER")
+		info.Details = append(info.Details, ColumnInfo{Name: c.Name, NotNull: c.NotNull, Filled: c.Default != nil || rowid})
 	}
 	if pk = slices.DeleteFunc(pk, func(s string) bool { return s == "" }); len(pk) > 0 {
 		info.PrimaryKey = pk

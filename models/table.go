@@ -58,6 +58,20 @@ type TableStatus struct {
 	// earlier release), says how to give it one: an ORM that reflects a
 	// table maps it by its primary key.
 	AddPrimaryKey string
+	// Unfilled are the table's NOT NULL columns without a default that
+	// the job does not declare: every insert of a new key fails.
+	Unfilled []string
+	// Narrower are the declared decimal columns the table holds with fewer
+	// digits than the declaration lets through, as "price NUMERIC(8,2)":
+	// a value that passes the check then fails the file at the database.
+	Narrower []Narrower
+}
+
+// Narrower is a decimal column narrower in the table than declared.
+type Narrower struct {
+	Column                  string
+	Precision, Scale        int // the table's
+	Declared, DeclaredScale int // 0: no precision declared
 }
 
 // TableStatus looks at ds's table without changing anything.
@@ -73,7 +87,39 @@ func (db *DB) TableStatus(ctx context.Context, ds *Dataset) (TableStatus, error)
 	if len(info.PrimaryKey) == 0 {
 		st.AddPrimaryKey = db.Dialect.addPrimaryKey(ds)
 	}
+	st.Unfilled = unfilled(info, ds)
+	for _, c := range info.Details {
+		declared := slices.IndexFunc(ds.Columns, func(d Column) bool { return strings.EqualFold(d.Name, c.Name) })
+		if declared < 0 {
+			continue
+		}
+		if d := ds.Columns[declared]; d.Type == Decimal && c.Precision > 0 && narrower(c, d) {
+			st.Narrower = append(st.Narrower, Narrower{Column: d.Name, Precision: c.Precision, Scale: c.Scale, Declared: d.Precision, DeclaredScale: d.Scale})
+		}
+	}
 	return st, nil
+}
+
+// unfilled are the table's NOT NULL columns without a default that ds
+// does not declare: an insert of a new key fails on them.
+func unfilled(info TableInfo, ds *Dataset) []string {
+	var out []string
+	for _, c := range info.Details {
+		if c.NotNull && !c.Filled && !slices.ContainsFunc(ds.Columns, func(d Column) bool { return strings.EqualFold(d.Name, c.Name) }) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// narrower reports whether a value the declaration d lets through may not
+// fit column c: fewer digits before or after the point, or no declared
+// precision at all.
+func narrower(c ColumnInfo, d Column) bool {
+	if d.Precision == 0 {
+		return true
+	}
+	return c.Precision-c.Scale < d.Precision-d.Scale || c.Scale < d.Scale
 }
 
 // alterAddPrimaryKey is how PostgreSQL and MySQL add one.

@@ -59,43 +59,91 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "database: may create tables, insert and update\n")
 	ok := true
 	for i, j := range cfg.Jobs {
-		ds := tables[i]
-		st, err := db.TableStatus(ctx, ds)
-		switch {
-		case err != nil:
-			fmt.Fprintf(e.stdout, "job %s: cannot %v\n", j.Name, err)
-			ok = false
-		case !st.Exists:
-			fmt.Fprintf(e.stdout, "job %s: table %s does not exist yet; sluice import will create it with the primary key (%s)\n",
-				j.Name, ds.Table, strings.Join(ds.Key, ", "))
-		case st.Problem != nil:
-			fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, st.Problem)
-			ok = false
-		default:
-			key := "unique key"
-			if slices.EqualFunc(st.PrimaryKey, ds.Key, strings.EqualFold) {
-				key = "primary key"
-			}
-			fmt.Fprintf(e.stdout, "job %s: table %s ok (%d columns, %s (%s))\n", j.Name, ds.Table, st.Columns, key, strings.Join(ds.Key, ", "))
-			if st.AddPrimaryKey != "" {
-				// It imports, but an app reflecting it cannot map it.
-				fmt.Fprintf(e.stdout, "job %s: table %s has no primary key, so an ORM that reflects it (SQLAlchemy's automap, db.reflect()) cannot map it; %s\n",
-					j.Name, ds.Table, st.AddPrimaryKey)
-			}
-		}
-		files, err := j.Files().List(ctx)
-		if err != nil {
-			fmt.Fprintf(e.stdout, "job %s: %v\n", j.Name, err)
-			ok = false
-			continue
-		}
-		fmt.Fprintf(e.stdout, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Files().String()))
+		// Both halves, whatever the first finds: one run lists all that
+		// is wrong.
+		tableOK := checkTable(ctx, e.stdout, db, j, tables[i])
+		filesOK := checkFiles(ctx, e.stdout, j)
+		ok = ok && tableOK && filesOK
 	}
 	if !ok {
 		return errFailed
 	}
 	fmt.Fprintln(e.stdout, "It works.")
 	return nil
+}
+
+// checkTable reports how the job's table would take the import.
+func checkTable(ctx context.Context, w io.Writer, db *models.DB, j *importer.Job, ds *models.Dataset) bool {
+	st, err := db.TableStatus(ctx, ds)
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "job %s: cannot %v\n", j.Name, err)
+		return false
+	case !st.Exists:
+		fmt.Fprintf(w, "job %s: table %s does not exist yet; sluice import will create it with the primary key (%s)\n",
+			j.Name, ds.Table, strings.Join(ds.Key, ", "))
+		return true
+	case st.Problem != nil:
+		fmt.Fprintf(w, "job %s: %v\n", j.Name, st.Problem)
+		return false
+	}
+	key := "unique key"
+	if slices.EqualFunc(st.PrimaryKey, ds.Key, strings.EqualFold) {
+		key = "primary key"
+	}
+	fmt.Fprintf(w, "job %s: table %s ok (%d columns, %s (%s))\n", j.Name, ds.Table, st.Columns, key, strings.Join(ds.Key, ", "))
+	if st.AddPrimaryKey != "" {
+		// It imports, but an app reflecting it cannot map it.
+		fmt.Fprintf(w, "job %s: table %s has no primary key, so an ORM that reflects it (SQLAlchemy's automap, db.reflect()) cannot map it; %s\n",
+			j.Name, ds.Table, st.AddPrimaryKey)
+	}
+	ok := true
+	if len(st.Unfilled) > 0 {
+		fmt.Fprintf(w, "job %s: table %s has NOT NULL column(s) %s without a default, which the job does not fill: every new key would fail the file; declare them in the job, or give them a default\n",
+			j.Name, ds.Table, strings.Join(st.Unfilled, ", "))
+		ok = false
+	}
+	for _, n := range st.Narrower {
+		declared := "declares no precision"
+		if n.Declared > 0 {
+			declared = fmt.Sprintf("declares precision %d, scale %d", n.Declared, n.DeclaredScale)
+		}
+		fmt.Fprintf(w, "job %s: column %s is DECIMAL(%d,%d) in table %s, but the job %s: a value that does not fit would fail the file or be rounded; declare precision: %d, scale: %d to reject it instead\n",
+			j.Name, n.Column, n.Precision, n.Scale, ds.Table, declared, n.Precision, n.Scale)
+		ok = false
+	}
+	return ok
+}
+
+// checkFiles reads the header of each of the job's files as an import
+// would: a declared column missing fails; columns no column reads are
+// said once, with how many files have them.
+func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
+	files, err := j.CheckFiles(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "job %s: %v\n", j.Name, err)
+		return false
+	}
+	fmt.Fprintf(w, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Files().String()))
+	ok := true
+	extra := map[string]int{}
+	var order []string
+	for _, f := range files {
+		if f.Err != nil {
+			fmt.Fprintf(w, "job %s: %v\n", j.Name, f.Err)
+			ok = false
+		}
+		for _, h := range f.Extra {
+			if extra[h] == 0 {
+				order = append(order, h)
+			}
+			extra[h]++
+		}
+	}
+	for _, h := range order {
+		fmt.Fprintf(w, "job %s: CSV column %q in %d of %d file(s) is read by no column, and ignored\n", j.Name, h, extra[h], len(files))
+	}
+	return ok
 }
 
 // printDBError prints a database problem as the operator should read

@@ -104,7 +104,7 @@ func TestCheckDiagnostics(t *testing.T) {
 					if tt.url != nil {
 						tt.url(u)
 					}
-					s := newCLISetup(t, cliConfig, map[string]string{})
+					s := newDefaultSetup(t)
 					s.env["DATABASE_URL"] = u.String()
 					_, stdout, stderr := s.run(t, "check", "--config", "{config}")
 					if strings.Contains(stdout+stderr, "pw@") || strings.Contains(stdout+stderr, ":wrong@") {

@@ -482,6 +482,7 @@ func TestCheckCommand(t *testing.T) {
 		"database: may create tables, insert and update",
 		"job socks: table socks does not exist yet; sluice import will create it with the primary key (sku)",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
+		`job socks: CSV column "extra" in 2 of 2 file(s) is read by no column, and ignored`,
 		"job stock: table stock_levels does not exist yet; sluice import will create it with the primary key (warehouse, sku)",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 		"It works.",
@@ -503,6 +504,7 @@ func TestCheckCommand(t *testing.T) {
 		"database: may create tables, insert and update",
 		"job socks: table socks ok (4 columns, primary key (sku))",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
+		`job socks: CSV column "extra" in 2 of 2 file(s) is read by no column, and ignored`,
 		"job stock: table stock_levels ok (3 columns, primary key (warehouse, sku))",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 		"It works.",
@@ -535,6 +537,7 @@ func TestCheckBadTable(t *testing.T) {
 		"database: may create tables, insert and update",
 		"job socks: table socks: declared column(s) price missing from the existing table (it has sku, name, quantity); add them or fix config.yaml",
 		"job socks: 2 file(s) match " + s.path("data/socks-*.csv"),
+		`job socks: CSV column "extra" in 2 of 2 file(s) is read by no column, and ignored`,
 		"job stock: table stock_levels does not exist yet; sluice import will create it with the primary key (warehouse, sku)",
 		"job stock: 1 file(s) match " + s.path("data/stock-*.csv"),
 	})

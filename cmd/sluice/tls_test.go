@@ -142,7 +142,7 @@ func runTLSCases(t *testing.T, srv *dbtest.Server, certs, wrong *dbtest.Certs, c
 			r := strings.NewReplacer("{port}", fmt.Sprint(srv.Port), "{db}", srv.NewDatabase(t),
 				"{ca}", certs.CA, "{wrong}", wrong.CA, "{cert}", cert, "{key}", key)
 			raw := r.Replace(tc.url)
-			s := newCLISetup(t, cliConfig, map[string]string{})
+			s := newDefaultSetup(t) // files to check, as a timer would find them
 			s.env["DATABASE_URL"] = raw
 			_, stdout, stderr := s.run(t, "check", "--config", "{config}")
 			rest := stdout
