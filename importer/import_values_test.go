@@ -38,7 +38,7 @@ func testImportTextRoundTrip(t *testing.T, b dbtest.Backend) {
 	// rejected with this reason, not cut.
 	longest, tooLong := len(names)-1, ""
 	if b.Name == "mysql" {
-		tooLong = "text is 140000 bytes; a MySQL TEXT column holds 65535"
+		tooLong = "text is 140000 bytes; the column holds 65535"
 	}
 	e := newImportEnvOn(t, b, socksJob(socksOpts{}))
 	var sb strings.Builder

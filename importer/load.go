@@ -73,7 +73,7 @@ func (im *Importer) openLoad(ctx context.Context, j *Job, f File, load *models.L
 	}
 	fl := &fileLoad{im: im, j: j, f: f, r: r, hash: sha256.New(), load: load, res: res}
 	if fl.rd, err = NewReader(io.TeeReader(r, fl.hash), f.Name, j.format); err == nil {
-		fl.p, err = j.newPlan(f.Name, fl.rd.Header(), im.db.Dialect)
+		fl.p, err = j.newPlan(f.Name, fl.rd.Header(), im.db.Dialect, load.Dataset())
 	}
 	if err != nil {
 		r.Close()

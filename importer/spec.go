@@ -85,6 +85,7 @@ func (l rejectLimit) String() string {
 // column.
 type plan struct {
 	j       *Job
+	cols    []models.Column                       // the table's, for encode
 	encode  func(models.Column, any) (any, error) // Dialect.Encode
 	foldKey func(string) string                   // Load.KeyFold, for the key filter
 	fields  []int                                 // fields[i] is the CSV field index of column i
@@ -94,12 +95,12 @@ type plan struct {
 
 // newPlan matches the file's header to the declared columns (see
 // matchHeader); a declared column the header lacks fails the file.
-func (j *Job) newPlan(path string, header []string, d models.Dialect) (*plan, error) {
+func (j *Job) newPlan(path string, header []string, d models.Dialect, ds *models.Dataset) (*plan, error) {
 	fields, missing, extra := j.matchHeader(header)
 	if len(missing) > 0 {
 		return nil, &FileError{Path: path, Line: 1, Err: missingColumns(missing, header)}
 	}
-	return &plan{j: j, encode: d.Encode, fields: fields, headers: header, extra: extra}, nil
+	return &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra}, nil
 }
 
 // matchHeader finds each declared column's field in a header: by exact
@@ -164,7 +165,7 @@ func (p *plan) cell(i int, rec Record) (any, error) {
 	if err != nil || v == nil {
 		return v, err
 	}
-	return p.encode(p.j.columns[i].Column, v)
+	return p.encode(p.cols[i], v)
 }
 
 func quoteAll(s []string) []string {

@@ -17,6 +17,10 @@ type Column struct {
 	Scale     int
 	NotNull   bool // key and required columns
 	Key       bool // part of the natural key
+	// Limits are an existing table's column (see ColumnInfo), set by
+	// Load.Start, for Encode to reject a value the column cannot hold
+	// instead of failing the file; nil in a table sluice creates.
+	Limits *ColumnInfo
 }
 
 // Dataset is a job's table: its columns and its natural key.

@@ -120,6 +120,9 @@ type ColumnInfo struct {
 	Precision, Scale int
 	// Charset is a MySQL text column's character set ("latin1").
 	Charset string
+	// MaxChars is a VARCHAR or CHAR column's length in characters, and
+	// MaxBytes a MySQL TEXT column's in bytes; 0 for none.
+	MaxChars, MaxBytes int
 }
 
 // BulkTarget says where a BulkWriter writes.

@@ -85,6 +85,10 @@ func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
 	return l, nil
 }
 
+// Dataset is the load's table; after Start its columns carry what the
+// existing table's columns can hold (Column.Limits), for Encode.
+func (l *Load) Dataset() *Dataset { return l.spec.Dataset }
+
 // Tx is the load's transaction, for the ledger's reads and writes: a run
 // recorded there commits with the data, or not at all.
 func (l *Load) Tx() *Tx { return l.tx }

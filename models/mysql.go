@@ -114,7 +114,9 @@ func (d *mysqlDialect) ColumnType(c Column) string {
 		// as the key scan folds them.
 		return fmt.Sprintf("VARCHAR(%d) CHARACTER SET utf8mb4 COLLATE %s", mysqlKeyChars, d.keyCollation)
 	}
-	return "TEXT"
+	// Whatever the server's default (often latin1): a file's text is
+	// Unicode, and one emoji would otherwise fail the file.
+	return "TEXT CHARACTER SET utf8mb4"
 }
 
 func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (TableInfo, error) {
@@ -127,13 +129,16 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 		Scale     *int    `bun:"numeric_scale"`
 		Type      string  `bun:"data_type"`
 		Charset   *string `bun:"charset"`
+		MaxChars  *int64  `bun:"max_chars"`
+		MaxBytes  *int64  `bun:"max_bytes"`
 	}
 	// MariaDB reports a column without a default as "NULL" text in
 	// column_default, MySQL as SQL NULL; a nullable column's NULL default
 	// needs no value anyway.
 	err := db.NewRaw(`SELECT column_name AS name, is_nullable = 'NO' AS not_null,
 			(column_default IS NOT NULL AND column_default <> 'NULL' OR extra LIKE '%auto_increment%' OR extra LIKE '%GENERATED%') AS filled,
-			numeric_precision AS numeric_precision, numeric_scale AS numeric_scale, data_type AS data_type, character_set_name AS charset
+			numeric_precision AS numeric_precision, numeric_scale AS numeric_scale, data_type AS data_type, character_set_name AS charset,
+			character_maximum_length AS max_chars, character_octet_length AS max_bytes
 		FROM information_schema.columns
 		WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &columns)
 	if err != nil || len(columns) == 0 {
@@ -148,6 +153,13 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 		}
 		if c.Charset != nil {
 			ci.Charset = *c.Charset
+		}
+		switch {
+		case c.MaxChars == nil:
+		case c.Type == "varchar" || c.Type == "char":
+			ci.MaxChars = int(*c.MaxChars)
+		case c.MaxBytes != nil && *c.MaxBytes < 1<<31: // a TEXT's limit is in bytes; LONGTEXT's 4 GiB is none
+			ci.MaxBytes = int(*c.MaxBytes)
 		}
 		info.Details = append(info.Details, ci)
 	}
@@ -190,7 +202,7 @@ func (*mysqlDialect) Inspect(ctx context.Context, db bun.IDB, table string) (Tab
 }
 
 func (*mysqlDialect) TransactionalDDL() bool { return false }
-func (*mysqlDialect) tableOptions() string   { return "" }
+func (*mysqlDialect) tableOptions() string   { return " DEFAULT CHARACTER SET utf8mb4" }
 
 // Updated: MySQL reports 1 per inserted row and 2 per updated row of an
 // INSERT … ON DUPLICATE KEY UPDATE (0 for a row left as it was), and
@@ -252,21 +264,42 @@ func (*mysqlDialect) Encode(c Column, v any) (any, error) {
 			return x.UTC().Round(time.Microsecond), nil
 		}
 	case string:
-		switch {
-		case c.Type == Decimal && c.Precision == 0:
-			whole, frac, _ := strings.Cut(strings.TrimPrefix(x, "-"), ".")
-			if len(frac) > mysqlDecimalScale || len(strings.TrimLeft(whole, "0")) > mysqlDecimalPrecision-mysqlDecimalScale {
-				return nil, fmt.Errorf("decimal %s does not fit MySQL's DECIMAL(%d,%d); declare precision and scale", x, mysqlDecimalPrecision, mysqlDecimalScale)
+		if c.Type == Decimal {
+			if c.Precision == 0 {
+				whole, frac, _ := strings.Cut(strings.TrimPrefix(x, "-"), ".")
+				if len(frac) > mysqlDecimalScale || len(strings.TrimLeft(whole, "0")) > mysqlDecimalPrecision-mysqlDecimalScale {
+					return nil, fmt.Errorf("decimal %s does not fit MySQL's DECIMAL(%d,%d); declare precision and scale", x, mysqlDecimalPrecision, mysqlDecimalScale)
+				}
 			}
-		case c.Type == Text && c.Key:
-			if n := utf8.RuneCountInString(x); n > mysqlKeyChars {
-				return nil, fmt.Errorf("key text is %d characters; the key column holds %d", n, mysqlKeyChars)
-			}
-		case c.Type == Text && len(x) > mysqlTextBytes:
-			return nil, fmt.Errorf("text is %d bytes; a MySQL TEXT column holds %d", len(x), mysqlTextBytes)
+			return v, nil
+		}
+		if c.Type == Text {
+			return v, mysqlFits(c, x)
 		}
 	}
 	return v, nil
+}
+
+// mysqlFits says why text x does not fit column c: longer than the
+// column, or characters its charset cannot store (a strict session would
+// fail the file on it; as a reject the rest of the file lands).
+func mysqlFits(c Column, x string) error {
+	lim := c.Limits
+	if lim == nil { // a column sluice makes
+		lim = &ColumnInfo{Charset: "utf8mb4", MaxBytes: mysqlTextBytes}
+		if c.Key {
+			lim.MaxChars, lim.MaxBytes = mysqlKeyChars, 0
+		}
+	}
+	if lim.MaxChars > 0 {
+		if n := utf8.RuneCountInString(x); n > lim.MaxChars {
+			return fmt.Errorf("text is %d characters; the column holds %d", n, lim.MaxChars)
+		}
+	}
+	if lim.MaxBytes > 0 && len(x) > lim.MaxBytes {
+		return fmt.Errorf("text is %d bytes; the column holds %d", len(x), lim.MaxBytes)
+	}
+	return charsetFits(lim.Charset, x)
 }
 
 // Lock is GET_LOCK, which is server-wide: the name carries the database.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -83,10 +84,11 @@ func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (
 		Precision *int   `bun:"numeric_precision"`
 		Scale     *int   `bun:"numeric_scale"`
 		Type      string `bun:"data_type"`
+		MaxChars  *int   `bun:"character_maximum_length"`
 	}
 	err := db.NewRaw(`SELECT column_name AS name, is_nullable = 'NO' AS not_null,
 			(column_default IS NOT NULL OR is_identity = 'YES' OR is_generated = 'ALWAYS') AS filled,
-			numeric_precision, numeric_scale, data_type
+			numeric_precision, numeric_scale, data_type, character_maximum_length
 		FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &cols)
 	if err != nil || len(cols) == 0 {
@@ -98,6 +100,9 @@ func (*postgresDialect) Inspect(ctx context.Context, db bun.IDB, table string) (
 		ci := ColumnInfo{Name: c.Name, NotNull: c.NotNull, Filled: c.Filled}
 		if c.Type == "numeric" && c.Precision != nil && c.Scale != nil {
 			ci.Precision, ci.Scale = *c.Precision, *c.Scale
+		}
+		if c.MaxChars != nil {
+			ci.MaxChars = *c.MaxChars
 		}
 		info.Details = append(info.Details, ci)
 	}
@@ -221,8 +226,18 @@ func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, 
 // timestamps are rounded to the microsecond PostgreSQL keeps, so
 // equal stored values have equal keys.
 func (*postgresDialect) Encode(c Column, v any) (any, error) {
-	if x, ok := v.(time.Time); ok && c.Type == Timestamp {
-		return x.Round(time.Microsecond), nil
+	switch x := v.(type) {
+	case time.Time:
+		if c.Type == Timestamp {
+			return x.Round(time.Microsecond), nil
+		}
+	case string:
+		// An application's VARCHAR(n) would fail the whole COPY.
+		if c.Type == Text && c.Limits != nil && c.Limits.MaxChars > 0 {
+			if n := utf8.RuneCountInString(x); n > c.Limits.MaxChars {
+				return nil, fmt.Errorf("text is %d characters; the column holds %d", n, c.Limits.MaxChars)
+			}
+		}
 	}
 	return v, nil
 }

@@ -19,13 +19,29 @@ func ensureTable(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset) (creat
 		return false, fmt.Errorf("inspect table %s: %w", ds.Table, err)
 	}
 	if info.Exists {
-		return false, ds.Check(info)
+		if err := ds.Check(info); err != nil {
+			return false, err
+		}
+		ds.takeLimits(info)
+		return false, nil
 	}
 	create := db.NewCreateTable().Model(ds.Model()).IfNotExists().String() + d.tableOptions()
 	if _, err := db.ExecContext(ctx, create); err != nil {
 		return false, fmt.Errorf("create table %s: %w", ds.Table, err)
 	}
 	return true, nil
+}
+
+// takeLimits copies what an existing table's columns can hold into the
+// dataset's columns, for Encode.
+func (ds *Dataset) takeLimits(info TableInfo) {
+	for i := range ds.Columns {
+		for _, c := range info.Details {
+			if strings.EqualFold(c.Name, ds.Columns[i].Name) {
+				ds.Columns[i].Limits = &c
+			}
+		}
+	}
 }
 
 // createTempTable creates the table as a temporary one, for a dry run

@@ -81,6 +81,9 @@ func sqlalchemyType(driver, sqlType string, c models.Column) (saType, error) {
 func splitType(sqlType string) (head string, args []string, err error) {
 	head, rest, paren := strings.Cut(sqlType, "(")
 	head = strings.ToUpper(strings.TrimSpace(head))
+	for _, attr := range []string{" CHARACTER SET ", " COLLATE "} {
+		head, _, _ = strings.Cut(head, attr) // TEXT CHARACTER SET utf8mb4
+	}
 	if !paren {
 		return head, nil, nil
 	}
