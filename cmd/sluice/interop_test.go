@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/sluice-dev/sluice/importer"
-	"github.com/sluice-dev/sluice/importer/appmodels/pythontest"
 	"github.com/sluice-dev/sluice/models"
 	"github.com/sluice-dev/sluice/models/dbtest"
 )
@@ -53,7 +52,7 @@ func TestAppInterop(t *testing.T) {
 	for _, b := range dbtest.All() {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			python := pythontest.Require(t, interopModules[b.Name]...)
+			python := dbtest.Python(t, interopModules[b.Name]...)
 			for _, earlier := range []bool{false, true} {
 				name := "sluice-made"
 				if earlier {
@@ -88,7 +87,7 @@ func TestAppInteropEveryType(t *testing.T) {
 	for _, b := range dbtest.All() {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			python := pythontest.Require(t, interopModules[b.Name]...)
+			python := dbtest.Python(t, interopModules[b.Name]...)
 			work := filepath.Join(t.TempDir(), "work")
 			const from = "../../importer/appmodels/testdata"
 			for _, f := range []string{"config.yaml", "socks-1.csv", "backfill/socks-1.csv", "stock-1.csv", "every.csv", "names.csv", "categories.csv", "category.csv"} {

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/sluice-dev/sluice/importer"
-	"github.com/sluice-dev/sluice/importer/appmodels/pythontest"
 	"github.com/sluice-dev/sluice/models"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -87,7 +87,7 @@ func TestGenerateGolden(t *testing.T) {
 // types sluice creates.
 func TestGoldenImports(t *testing.T) {
 	t.Parallel()
-	python := pythontest.Require(t, "flask_sqlalchemy")
+	python := dbtest.Python(t, "flask_sqlalchemy")
 	args := []string{filepath.Join("testdata", "load_models.py")}
 	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		args = append(args, d+"="+filepath.Join("testdata", d+".py"))

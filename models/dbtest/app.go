@@ -28,6 +28,10 @@ func pythonPath() string {
 
 var imports sync.Map // "python\x00module" -> error from importing it
 
+// debianPackages names the Debian package of the modules the tests use,
+// where it is not python3- and the module's name.
+var debianPackages = map[string]string{"flask_sqlalchemy": "python3-flask-sqlalchemy", "MySQLdb": "python3-mysqldb"}
+
 // Python returns the app's Python interpreter (/usr/bin/python3, or
 // SLUICE_TEST_PYTHON) once it has checked that it imports every module.
 // Without them it skips t with a message, or fails it under CI=true.
@@ -45,7 +49,11 @@ func Python(t testing.TB, modules ...string) string {
 			err, _ = imports.LoadOrStore(key, e)
 		}
 		if err != nil {
-			unavailable(t, fmt.Sprintf("the app's side of this test needs %s with the Python module %s (%v)", py, m, err))
+			pkg := debianPackages[m]
+			if pkg == "" {
+				pkg = "python3-" + strings.ToLower(m)
+			}
+			unavailable(t, fmt.Sprintf("the app's side of this test needs %s with the Python module %s (%v): apt-get install %s", py, m, err, pkg))
 		}
 	}
 	return py
