@@ -152,11 +152,11 @@ func (d *postgresDialect) CreateStage(ctx context.Context, tx *Tx, stage string,
 
 func (*postgresDialect) distinct(a, b string) string { return a + " IS DISTINCT FROM " + b }
 
-// tableOptions leave a tenth of each page free: a monthly update of a row
-// then fits in its page, beside the old version, and needs no new entry in
-// the key's index (a HOT update). The merge of a month that changed a
-// tenth of a million rows took 2.0 s instead of 2.9 s (BENCHMARKS.md).
-func (*postgresDialect) tableOptions() string { return " WITH (fillfactor = 90)" }
+// tableOptions: none. A fillfactor of 90 (room in each page for HOT
+// updates) made the merge of a month that changed a tenth of a million
+// rows 30 % faster, but the first import 15 % slower (BENCHMARKS.md); an
+// operator with heavy monthly updates can set it on the table.
+func (*postgresDialect) tableOptions() string { return "" }
 
 // mergeWorkMem lets the merge's hash join of the file's rows with the
 // table's stay in memory: at the default 4 MB a million rows spilled to
