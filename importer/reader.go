@@ -113,6 +113,7 @@ type Reader struct {
 	header  []string
 	padded  []string    // reused buffer for ragged records
 	pending *readResult // record read ahead after a quote error
+	short   int64       // records padded for Format.Ragged, for sluice init
 	// keysOnly skips the per-field text checks: the key scan reads every
 	// row once more, and the import proper rejects what they would catch.
 	keysOnly bool
@@ -344,6 +345,7 @@ func (r *Reader) record(line int, fields []string) Record {
 		return Record{Line: line, Fields: fields, Err: &RowError{Line: line,
 			Reason: fmt.Sprintf("has %s, the header has %d; set source.ragged: true to read missing trailing fields as empty", plural(n, "field"), want)}}
 	case n < want:
+		r.short++
 		r.padded = append(r.padded[:0], fields...)
 		for len(r.padded) < want {
 			r.padded = append(r.padded, "")

@@ -47,6 +47,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"init", "print a config.yaml inferred from a CSV file (or add its job)", runInit},
 		{"import", "import CSV files now (all jobs, one job, or given files)", runImport},
 		{"daemon", "run every job on its cron schedule until stopped", runDaemon},
 		{"check", "check the database connection and every job's table", runCheck},
