@@ -21,7 +21,9 @@ type Result struct {
 	Duration   time.Duration
 	// Previous is the earlier successful run that made this one a skip.
 	Previous *models.Run
-	Err      error
+	// Drift is how the file's header differed from the job's columns.
+	Drift Drift
+	Err   error
 }
 
 // importFile imports one file for job j and logs the outcome. A failed
@@ -69,8 +71,12 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 	}
 	run.Size, run.SHA256 = size, sum
 	f.Size = size
+	j, add, err := im.withNewColumns(ctx, j, f)
+	if err != nil {
+		return err
+	}
 	ds := j.Dataset(im.db.Dialect)
-	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun})
+	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun, AddColumns: add})
 	if err != nil {
 		return err
 	}
@@ -81,6 +87,7 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 	if err := load.Start(ctx); err != nil {
 		return err
 	}
+	im.noteAdded(j, f, load, res)
 	// Said at the start too: a big file takes minutes, and an operator
 	// watching the log should see which one is under way.
 	im.log.Info("importing", "job", j.Name, "file", f.Name, "bytes", size, "dry_run", opt.DryRun)

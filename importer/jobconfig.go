@@ -27,6 +27,8 @@ type JobConfig struct {
 	Mode     models.Mode    `yaml:"mode"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
+	// ColumnsPolicy: what a header that differs from Columns does (drift.go).
+	ColumnsPolicy ColumnsPolicy `yaml:"columns_policy"`
 }
 
 // SourceConfig is the source: block of a job.
@@ -120,6 +122,9 @@ func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job,
 		return nil, err
 	}
 	if err := j.compileRejects(&c.Rejects, dir, fail); err != nil {
+		return nil, err
+	}
+	if err := c.ColumnsPolicy.compile(fail); err != nil {
 		return nil, err
 	}
 	j.JobConfig = c

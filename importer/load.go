@@ -82,6 +82,10 @@ func (im *Importer) openLoad(ctx context.Context, j *Job, f File, load *models.L
 	if len(fl.p.extra) > 0 {
 		im.log.Warn("ignoring CSV columns no column reads", "job", j.Name, "file", f.Name, "columns", fl.p.extra)
 	}
+	if len(fl.p.missing) > 0 {
+		im.log.Warn("declared columns missing from the file read as NULL (columns_policy.missing: null)", "job", j.Name, "file", f.Name, "columns", fl.p.missing)
+	}
+	res.Drift.Extra, res.Drift.Missing = fl.p.extra, fl.p.missing
 	return fl, nil
 }
 

@@ -22,6 +22,7 @@ type Job struct {
 	columns     []column // in declaration order
 	keyIdx      []int    // indexes into columns, in key order
 	rejectLimit rejectLimit
+	added       []AddedColumn // columns this file's new CSV columns became (columns_policy.extra: add)
 }
 
 // column is one declared column: its table column, the CSV header it is
@@ -91,16 +92,18 @@ type plan struct {
 	fields  []int                                 // fields[i] is the CSV field index of column i
 	headers []string
 	extra   []string // CSV headers no column reads
+	missing []string // declared columns' headers the file lacks (columns_policy.missing: null)
 }
 
 // newPlan matches the file's header to the declared columns (see
-// matchHeader); a declared column the header lacks fails the file.
+// matchHeader); the job's columns_policy says whether a declared column
+// the header lacks, or a CSV column no column reads, fails the file.
 func (j *Job) newPlan(path string, header []string, d models.Dialect, ds *models.Dataset) (*plan, error) {
 	fields, missing, extra := j.matchHeader(header)
-	if len(missing) > 0 {
-		return nil, &FileError{Path: path, Line: 1, Err: missingColumns(missing, header)}
+	if err := j.checkHeader(missing, extra, header); err != nil {
+		return nil, &FileError{Path: path, Line: 1, Err: err}
 	}
-	return &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra}, nil
+	return &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra, missing: missing}, nil
 }
 
 // matchHeader finds each declared column's field in a header: by exact
@@ -161,6 +164,9 @@ func (p *plan) convert(rec Record, row []any) *RowError {
 
 // cell converts and encodes column i of rec.
 func (p *plan) cell(i int, rec Record) (any, error) {
+	if p.fields[i] < 0 {
+		return nil, nil // missing from the file: columns_policy.missing: null
+	}
 	v, err := p.j.columns[i].conv.Convert(rec.Fields[p.fields[i]])
 	if err != nil || v == nil {
 		return v, err

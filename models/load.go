@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Counts is what a load did to the table. Every distinct key among the
@@ -23,6 +25,11 @@ type LoadSpec struct {
 	// missing table is stood in for by a temporary one where creating the
 	// real one could not be undone (MySQL).
 	DryRun bool
+	// AddColumns are columns of Dataset an existing table may lack (a new
+	// CSV column, under columns_policy.extra: add): they are added with
+	// ALTER TABLE … ADD COLUMN, inside the transaction where the
+	// database's DDL is transactional, before it otherwise (see Added).
+	AddColumns []string
 }
 
 // Load is one file's rows on their way into a table, inside the file's
@@ -53,6 +60,8 @@ type Load struct {
 	staged     BulkWriter // created on first use
 	written    int64
 	stagedRows int64
+	added      []string // AddColumns the table lacked, now added
+	addedInTx  bool
 }
 
 // Prepare begins a load: it opens the file's transaction, on a connection
@@ -68,6 +77,16 @@ func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
 			return nil, fmt.Errorf("inspect table %s: %w", spec.Dataset.Table, err)
 		}
 		switch {
+		case info.Exists && len(spec.AddColumns) > 0 && spec.DryRun:
+			if missing := lacking(info, spec.AddColumns); len(missing) > 0 {
+				return nil, fmt.Errorf("table %s lacks column(s) %s: a dry run cannot add them on %s, where ALTER TABLE commits at once", spec.Dataset.Table, strings.Join(missing, ", "), db.Dialect.Name())
+			}
+		case info.Exists && len(spec.AddColumns) > 0:
+			added, err := addColumns(ctx, db.Bun, db.Dialect, spec.Dataset, info, spec.AddColumns)
+			l.added = added
+			if err != nil {
+				return nil, err
+			}
 		case info.Exists:
 		case spec.DryRun:
 			l.temp = true
@@ -89,6 +108,22 @@ func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
 // existing table's columns can hold (Column.Limits), for Encode.
 func (l *Load) Dataset() *Dataset { return l.spec.Dataset }
 
+// Added returns the columns the load added to the table (LoadSpec.AddColumns
+// it lacked), and whether that was inside the file's transaction (undone
+// with it) or before it, on a database whose ALTER TABLE commits.
+func (l *Load) Added() (cols []string, inTx bool) { return l.added, l.addedInTx }
+
+// lacking are the names in add the table has no column for.
+func lacking(info TableInfo, add []string) []string {
+	var out []string
+	for _, a := range add {
+		if !slices.ContainsFunc(info.Columns, func(c string) bool { return strings.EqualFold(c, a) }) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Tx is the load's transaction, for the ledger's reads and writes: a run
 // recorded there commits with the data, or not at all.
 func (l *Load) Tx() *Tx { return l.tx }
@@ -103,7 +138,11 @@ func (l *Load) Start(ctx context.Context) error {
 	if l.temp {
 		err = createTempTable(ctx, l.tx, ds)
 	} else {
-		_, err = ensureTable(ctx, l.tx, l.db.Dialect, ds)
+		var added []string
+		_, added, err = ensureTableAdding(ctx, l.tx, l.db.Dialect, ds, l.spec.AddColumns)
+		if len(added) > 0 {
+			l.added, l.addedInTx = added, true
+		}
 	}
 	if err != nil {
 		return err

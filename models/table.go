@@ -14,10 +14,33 @@ import (
 // declared column is there and the key has a unique index (a primary key
 // or not), which the merge needs to find existing rows.
 func ensureTable(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset) (created bool, err error) {
+	created, _, err = ensureTableAdding(ctx, db, d, ds, nil)
+	return created, err
+}
+
+// ensureTableAdding is ensureTable that first adds to an existing table
+// the columns named in add that it lacks (see addColumns), returning them.
+func ensureTableAdding(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset, add []string) (created bool, added []string, err error) {
 	info, err := d.Inspect(ctx, db, ds.Table)
 	if err != nil {
-		return false, fmt.Errorf("inspect table %s: %w", ds.Table, err)
+		return false, nil, fmt.Errorf("inspect table %s: %w", ds.Table, err)
 	}
+	if info.Exists && len(add) > 0 {
+		if added, err = addColumns(ctx, db, d, ds, info, add); err != nil {
+			return false, added, err
+		}
+		if len(added) > 0 {
+			if info, err = d.Inspect(ctx, db, ds.Table); err != nil {
+				return false, added, fmt.Errorf("inspect table %s: %w", ds.Table, err)
+			}
+		}
+	}
+	created, err = checkOrCreate(ctx, db, d, ds, info)
+	return created, added, err
+}
+
+// checkOrCreate checks the existing table, or creates it.
+func checkOrCreate(ctx context.Context, db bun.IDB, d Dialect, ds *Dataset, info TableInfo) (created bool, err error) {
 	if info.Exists {
 		if err := ds.Check(info); err != nil {
 			return false, err

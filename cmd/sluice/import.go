@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/importer"
@@ -111,6 +112,21 @@ func printResult(w io.Writer, r importer.Result) {
 			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
 		}
 		fmt.Fprintln(w)
+		printDrift(w, r.Drift)
+	}
+}
+
+// printDrift says how the file's columns differed from the job's, and
+// the lines to add to config.yaml for the columns added.
+func printDrift(w io.Writer, d importer.Drift) {
+	if len(d.Extra) > 0 {
+		fmt.Fprintf(w, "  drift: CSV column(s) no column reads, ignored: %s\n", strings.Join(d.Extra, ", "))
+	}
+	if len(d.Missing) > 0 {
+		fmt.Fprintf(w, "  drift: declared column(s) missing from the file, read as NULL: %s\n", strings.Join(d.Missing, ", "))
+	}
+	for _, a := range d.Added {
+		fmt.Fprintf(w, "  drift: new CSV column %q added to the table as %s %s; add to config.yaml under columns:\n      %s\n", a.Header, a.Column, a.Type, a.Config)
 	}
 }
 

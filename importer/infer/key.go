@@ -157,7 +157,9 @@ func (k *KeyScan) Add(fields []string) {
 
 // Live reports whether some set is still unique: past that, reading on
 // changes nothing.
-func (k *KeyScan) Live() bool { return slices.ContainsFunc(k.seen, func(m map[uint64]struct{}) bool { return m != nil }) }
+func (k *KeyScan) Live() bool {
+	return slices.ContainsFunc(k.seen, func(m map[uint64]struct{}) bool { return m != nil })
+}
 
 // Unique returns the first set, in the order given, that stayed unique
 // and never empty.
