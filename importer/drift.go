@@ -115,7 +115,7 @@ func (im *Importer) withNewColumns(ctx context.Context, j *Job, f File) (*Job, [
 	if err != nil || len(extra) == 0 {
 		return j, nil, err
 	}
-	g, err := infer.NewGuesser(extra, cellCheck)
+	g, err := infer.NewGuesser(extra, CellCheck)
 	if err != nil {
 		return nil, nil, err
 	}

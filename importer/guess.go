@@ -79,7 +79,7 @@ func inferFile(ctx context.Context, src Source, f File, o InferOptions) (*infer.
 	var ragged bool
 	bad := &InferError{Path: f.Name}
 	err = eachRecord(ctx, src, f, format, o.MaxRows, func(header []string) error {
-		g, err = infer.NewGuesser(header, cellCheck)
+		g, err = infer.NewGuesser(header, CellCheck)
 		return err
 	}, func(rec Record, short bool) {
 		if rec.Err != nil {
@@ -110,9 +110,9 @@ func inferFile(ctx context.Context, src Source, f File, o InferOptions) (*infer.
 	return res, nil
 }
 
-// cellCheck is infer's Checker: the converter decides what each type
-// reads.
-func cellCheck(typ models.Type, format string) (func(string) bool, error) {
+// CellCheck is the infer.Checker of sluice's own converters: what a
+// guess lets through is exactly what the import will read.
+func CellCheck(typ models.Type, format string) (func(string) bool, error) {
 	conv, err := NewConverter(ColumnConfig{Name: "guess", Type: string(typ), Format: format}, false)
 	if err != nil {
 		return nil, err

@@ -60,24 +60,16 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	return writeJob(e, g.config, res, ro)
 }
 
-// warnings says on stderr what the config's comments say that needs a
-// person: no key, a day/month order the data leaves open.
+// warnings says on stderr what in the config needs a person: no key, a
+// day/month order the data leaves open, a header that looks like data.
 func warnings(e *env, res *infer.Result) {
-	if len(res.Key.Columns) == 0 {
-		fmt.Fprintf(e.stderr, "sluice: no key: %s\n", res.Key.Note)
-	}
-	for _, c := range res.Columns {
-		if strings.HasPrefix(c.Note, "AMBIGUOUS") {
-			fmt.Fprintf(e.stderr, "sluice: column %s: %s\n", c.Name, c.Note)
-		}
-	}
-	if res.Sampled {
-		fmt.Fprintf(e.stderr, "sluice: only the first %d rows were read (--max-rows)\n", res.MaxRows)
+	for _, w := range res.Warnings() {
+		fmt.Fprintf(e.stderr, "sluice: warning: %s\n", w)
 	}
 }
 
 // datedRE is the date or number that ends a monthly dump's name.
-var datedRE = regexp.MustCompile(`([_-]?[0-9]+)+$`)
+var datedRE = regexp.MustCompile(`([_-][0-9]+)+$`)
 
 // jobName is the file's name without its extensions and the date that
 // tells one month's dump from the next: socks-2026-09.csv.gz → socks.

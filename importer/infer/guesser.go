@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+	"unicode"
 
 	"github.com/sluice-dev/sluice/models"
 )
@@ -24,6 +25,9 @@ type Column struct {
 	// Unique: every value differs from the others (ignoring case and
 	// surrounding spaces) and none is empty.
 	Unique bool
+	// HeaderIsValue: the header reads as a value of Type, or looks like
+	// one (no letter, or very long): the file may have no header row.
+	HeaderIsValue bool
 }
 
 // Guesser watches a file's rows and keeps, for each column, the
@@ -140,7 +144,8 @@ func (c *colState) numeric(s string) {
 	whole, frac, _ := strings.Cut(u, ".")
 	whole = strings.TrimLeft(whole, "0")
 	c.intDigits = max(c.intDigits, len(whole))
-	c.scale = max(c.scale, len(strings.TrimRight(frac, "0")))
+	// Trailing zeros count: a price written 3.50 has two decimals.
+	c.scale = max(c.scale, len(frac))
 }
 
 func allDigitsOrPoint(s string) bool {
@@ -182,10 +187,12 @@ func (c *colState) column(name string, rows int64) Column {
 	col.Unique = c.seen != nil && rows > 0
 	if c.nonBlank == 0 {
 		col.Note = "always empty: text until the data says more"
+		col.Required = false
 		return col
 	}
 	pick, why := c.pick()
 	col.Type, col.Format, col.Note = pick.typ, pick.format, why
+	col.HeaderIsValue = (pick.ok != nil && pick.ok(c.header)) || !strings.ContainsFunc(c.header, unicode.IsLetter) || len(c.header) > 40
 	if col.Type == models.Decimal {
 		col.Scale = c.scale
 		col.Precision = min(c.intDigits+decimalHeadroom+c.scale, 65)

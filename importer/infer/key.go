@@ -174,6 +174,9 @@ func (k *KeyScan) Unique() ([]int, bool) {
 
 // PairKey is the key the pair scan found, or the note of none.
 func PairKey(cols []Column, k *KeyScan, rows int64) Key {
+	if rows == 0 {
+		return Key{Note: "the file has no data rows to find a key in: name it yourself (sluice init --key COL,...)"}
+	}
 	if set, ok := k.Unique(); ok {
 		return Key{Columns: set, Note: fmt.Sprintf("no column is unique alone; %s together: %s distinct of %s rows: the key",
 			names(cols, set), thousands(rows), thousands(rows))}

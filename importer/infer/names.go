@@ -34,10 +34,17 @@ func ColumnName(header string) string {
 	case name == "":
 		return "column"
 	case name[0] >= '0' && name[0] <= '9':
-		return "c_" + name
+		name = "c_" + name
+	}
+	if len(name) > maxName {
+		name = strings.TrimRight(name[:maxName], "_")
 	}
 	return name
 }
+
+// maxName keeps a name inside PostgreSQL's 63 bytes (it cuts longer ones
+// silently) and MySQL's 64, with room for a _2.
+const maxName = 56
 
 // columnNames names every header, numbering the names that come out
 // the same ("Size" and "size!" → size, size_2).

@@ -28,6 +28,32 @@ type Result struct {
 	Key     Key
 }
 
+// Warnings are what a person must look at before using the config.
+func (r *Result) Warnings() []string {
+	var w []string
+	var values []string
+	for _, c := range r.Columns {
+		if c.HeaderIsValue {
+			values = append(values, strconv.Quote(c.Header))
+		}
+	}
+	if len(values) > 0 {
+		w = append(w, fmt.Sprintf("the header %s looks like data: sluice reads the first row as the header, so a file without one loses its first row and names its columns after it; add a header row", strings.Join(values, ", ")))
+	}
+	if len(r.Key.Columns) == 0 {
+		w = append(w, "no key: "+r.Key.Note)
+	}
+	for _, c := range r.Columns {
+		if strings.HasPrefix(c.Note, "AMBIGUOUS") {
+			w = append(w, fmt.Sprintf("column %s: %s", c.Name, c.Note))
+		}
+	}
+	if r.Sampled {
+		w = append(w, fmt.Sprintf("only the first %s rows were read (--max-rows)", thousands(r.MaxRows)))
+	}
+	return w
+}
+
 // RenderOptions name what the file alone cannot tell.
 type RenderOptions struct {
 	Job, Table string
@@ -48,6 +74,9 @@ func Render(w io.Writer, r *Result, o RenderOptions) error {
 		b.WriteString("# Every key is documented in README.md (\"Configuration\").\n")
 		b.WriteString("database:\n  # DATABASE_URL in the environment always wins over this value.\n")
 		fmt.Fprintf(b, "  url: ${DATABASE_URL:-sqlite:///%s.db}\n\njobs:\n", o.Job)
+	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(b, "  # WARNING: %s\n", w)
 	}
 	fmt.Fprintf(b, "  # written by sluice init from %s (%s)\n", r.Path, read)
 	fmt.Fprintf(b, "  - name: %s\n", yamlString(o.Job))
