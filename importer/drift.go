@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/sluice-dev/sluice/importer/infer"
 	"github.com/sluice-dev/sluice/models"
 )
@@ -19,26 +21,54 @@ type ColumnsPolicy struct {
 	// Extra is for a CSV column no declared column reads: "ignore" it
 	// with a warning (the default), "fail" the file, or "add" it to the
 	// table, its type inferred from the file.
-	Extra string `yaml:"extra"`
+	Extra policyWord `yaml:"extra"`
 	// Missing is for a declared column the header lacks: "fail" the file
 	// (the default) or read it as "null" (never for the key or a
 	// required column).
-	Missing string `yaml:"missing"`
+	Missing policyWord `yaml:"missing"`
+}
+
+// policyWord is one columns_policy value.
+type policyWord string
+
+// UnmarshalYAML reads the policy's words as written: YAML would read
+// missing: null as no value at all, which is the default, fail.
+func (p *ColumnsPolicy) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: columns_policy is a mapping: {extra: ignore, missing: fail}", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: columns_policy.%s is one word", v.Line, k.Value)
+		}
+		w := policyWord(strings.ToLower(strings.TrimSpace(v.Value)))
+		if w == "~" {
+			w = MissingNull
+		}
+		switch k.Value {
+		case "extra":
+			p.Extra = w
+		case "missing":
+			p.Missing = w
+		default:
+			return fmt.Errorf("line %d: unknown key %q in columns_policy (extra, missing)", k.Line, k.Value)
+		}
+	}
+	return nil
 }
 
 // The columns_policy values.
 const (
-	ExtraIgnore = "ignore"
-	ExtraFail   = "fail"
-	ExtraAdd    = "add"
-	MissingFail = "fail"
-	MissingNull = "null"
+	ExtraIgnore policyWord = "ignore"
+	ExtraFail   policyWord = "fail"
+	ExtraAdd    policyWord = "add"
+	MissingFail policyWord = "fail"
+	MissingNull policyWord = "null"
 )
 
 // compile checks the policy and fills in its defaults.
 func (p *ColumnsPolicy) compile(fail failFunc) error {
-	p.Extra = strings.ToLower(strings.TrimSpace(p.Extra))
-	p.Missing = strings.ToLower(strings.TrimSpace(p.Missing))
 	switch p.Extra {
 	case "":
 		p.Extra = ExtraIgnore
