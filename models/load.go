@@ -94,6 +94,7 @@ func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
 			if _, err := ensureTable(ctx, db.Bun, db.Dialect, spec.Dataset); err != nil {
 				return nil, err
 			}
+			l.added = spec.AddColumns // the table is made with them
 		}
 	}
 	tx, err := db.Begin(ctx)
@@ -109,7 +110,7 @@ func Prepare(ctx context.Context, db *DB, spec LoadSpec) (*Load, error) {
 func (l *Load) Dataset() *Dataset { return l.spec.Dataset }
 
 // Added returns the columns the load added to the table (LoadSpec.AddColumns
-// it lacked), and whether that was inside the file's transaction (undone
+// it lacked, or all of them when it made the table), and whether that was inside the file's transaction (undone
 // with it) or before it, on a database whose ALTER TABLE commits.
 func (l *Load) Added() (cols []string, inTx bool) { return l.added, l.addedInTx }
 
@@ -138,8 +139,12 @@ func (l *Load) Start(ctx context.Context) error {
 	if l.temp {
 		err = createTempTable(ctx, l.tx, ds)
 	} else {
+		var created bool
 		var added []string
-		_, added, err = ensureTableAdding(ctx, l.tx, l.db.Dialect, ds, l.spec.AddColumns)
+		created, added, err = ensureTableAdding(ctx, l.tx, l.db.Dialect, ds, l.spec.AddColumns)
+		if created {
+			added = l.spec.AddColumns // the table is made with them
+		}
 		if len(added) > 0 {
 			l.added, l.addedInTx = added, true
 		}
