@@ -188,9 +188,6 @@ func eachRecord(ctx context.Context, src Source, f File, format Format, max int6
 		return err
 	}
 	for n := int64(0); ; n++ {
-		if n >= max {
-			return errRowLimit
-		}
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -198,11 +195,13 @@ func eachRecord(ctx context.Context, src Source, f File, format Format, max int6
 		}
 		short := rd.short
 		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return nil
-		}
-		if err != nil {
+		case err != nil:
 			return err
+		case n >= max: // a record past the limit: the file is sampled
+			return errRowLimit
 		}
 		fn(rec, rd.short > short)
 	}

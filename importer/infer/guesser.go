@@ -36,6 +36,7 @@ type Guesser struct {
 	cols []*colState
 	seed maphash.Seed
 	rows int64
+	buf  []byte // a folded value, reused
 }
 
 // colState is what is known of one column so far.
@@ -85,11 +86,11 @@ func (g *Guesser) Add(fields []string) {
 		if i < len(fields) {
 			cell = fields[i]
 		}
-		c.add(cell, g.seed)
+		c.add(cell, g.seed, &g.buf)
 	}
 }
 
-func (c *colState) add(cell string, seed maphash.Seed) {
+func (c *colState) add(cell string, seed maphash.Seed, buf *[]byte) {
 	s := strings.TrimSpace(cell)
 	if cell == "" {
 		c.empty++
@@ -108,11 +109,10 @@ func (c *colState) add(cell string, seed maphash.Seed) {
 		c.word = s
 	}
 	if c.seen != nil {
-		h := maphash.String(seed, strings.ToLower(s))
-		if _, dup := c.seen[h]; dup {
-			c.seen = nil
-		} else {
-			c.seen[h] = struct{}{}
+		*buf = fold((*buf)[:0], s)
+		n := len(c.seen)
+		if c.seen[maphash.Bytes(seed, *buf)] = struct{}{}; len(c.seen) == n {
+			c.seen = nil // a repeat
 		}
 	}
 	if len(c.alive) == 0 {
@@ -120,9 +120,12 @@ func (c *colState) add(cell string, seed maphash.Seed) {
 	}
 	c.numeric(s)
 	kept := c.alive[:0]
+	var number bool // the cell passed a numeric type: the wider ones take it too
 	for _, k := range c.alive {
-		if k.ok(s) {
+		numeric := k.typ == models.Integer || k.typ == models.Decimal || k.typ == models.Real
+		if (numeric && number) || k.ok(s) {
 			kept = append(kept, k)
+			number = number || numeric
 		}
 	}
 	c.alive = kept
@@ -146,6 +149,24 @@ func (c *colState) numeric(s string) {
 	c.intDigits = max(c.intDigits, len(whole))
 	// Trailing zeros count: a price written 3.50 has two decimals.
 	c.scale = max(c.scale, len(frac))
+}
+
+// fold appends s in lower case to b, as the key comparison of the most
+// lenient database sees it, without allocating for ASCII.
+func fold(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return append(b[:0], strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 func allDigitsOrPoint(s string) bool {

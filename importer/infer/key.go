@@ -134,13 +134,13 @@ func (k *KeyScan) Add(fields []string) {
 		for _, f := range set {
 			v := ""
 			if f < len(fields) {
-				v = strings.ToLower(strings.TrimSpace(fields[f]))
+				v = strings.TrimSpace(fields[f])
 			}
 			if v == "" {
 				k.seen[i] = nil
 				break
 			}
-			k.buf = append(k.buf, v...)
+			k.buf = append(k.buf, fold(nil, v)...)
 			k.buf = append(k.buf, 0) // no value holds a NUL: the reader rejects it
 		}
 		if k.seen[i] == nil {

@@ -40,7 +40,9 @@ var timeSuffixes = []string{" 15:04:05", "T15:04:05", " 15:04", "T15:04", " 3:04
 var zoneSuffixes = []string{"", "Z07:00", " -0700"}
 
 // candidates lists every declaration tried, most specific first: the
-// first one left standing when the rows are done is the guess.
+// first one left standing when the rows are done is the guess. Integer,
+// decimal and real come in that order, each reading every value the one
+// before reads (the guesser skips their checks once one passes).
 func candidates(check Checker) ([]candidate, error) {
 	var out []candidate
 	add := func(t models.Type, format string) error {
