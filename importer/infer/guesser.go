@@ -28,6 +28,10 @@ type Column struct {
 	// HeaderIsValue: the header reads as a value of Type, or looks like
 	// one (no letter, or very long): the file may have no header row.
 	HeaderIsValue bool
+	// Code: every value has the same short length, as codes do (ISO
+	// country codes, SKUs, zip codes), which makes a better key than
+	// free text that happens to be unique.
+	Code bool
 }
 
 // Guesser watches a file's rows and keeps, for each column, the
@@ -53,6 +57,8 @@ type colState struct {
 	boolWord bool
 	// intDigits and scale are the widest integer part and fraction seen.
 	intDigits, scale int
+	// minLen and maxLen are the shortest and longest values, in bytes.
+	minLen, maxLen int
 	// seen holds a hash of each value while every one differs; nil once
 	// two are equal or one is empty.
 	seen map[uint64]struct{}
@@ -101,6 +107,10 @@ func (c *colState) add(cell string, seed maphash.Seed, buf *[]byte) {
 		return
 	}
 	c.nonBlank++
+	if c.nonBlank == 1 || len(s) < c.minLen {
+		c.minLen = len(s)
+	}
+	c.maxLen = max(c.maxLen, len(s))
 	if u := strings.TrimLeft(s, "+-"); u != "" && allDigitsOrPoint(u) {
 		if c.number == "" {
 			c.number = s
@@ -178,6 +188,9 @@ func allDigitsOrPoint(s string) bool {
 	return true
 }
 
+// maxCodeLen is the longest value a code column has.
+const maxCodeLen = 16
+
 // decimalHeadroom is how many more digits before the point a decimal
 // column allows than the file has: next month's largest value may have
 // one more.
@@ -206,6 +219,7 @@ func (g *Guesser) headers() []string {
 func (c *colState) column(name string, rows int64) Column {
 	col := Column{Name: name, Header: c.header, Type: models.Text, Rows: rows, Empty: c.blank}
 	col.Unique = c.seen != nil && rows > 0
+	col.Code = c.nonBlank > 0 && c.minLen == c.maxLen && c.maxLen <= maxCodeLen
 	if c.nonBlank == 0 {
 		col.Note = "always empty: text until the data says more"
 		col.Required = false

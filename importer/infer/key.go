@@ -47,13 +47,17 @@ func nameScore(name string) int {
 	return 0
 }
 
-// rank orders key candidates: the name first, then a number or text
-// over a date, then the header order.
+// rank orders key candidates: the name first, then values of one short
+// length (codes), then a number or text over a date, then the header
+// order.
 func rank(cols []Column, idx []int) {
 	score := func(i int) int {
 		s := nameScore(cols[i].Name) * 4
-		if cols[i].Type == models.Integer || cols[i].Type == models.Text {
+		if cols[i].Code {
 			s += 2
+		}
+		if cols[i].Type == models.Integer || cols[i].Type == models.Text {
+			s++
 		}
 		return s
 	}

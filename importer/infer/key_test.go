@@ -43,6 +43,7 @@ func TestKey(t *testing.T) {
 		{"the only unique column", []string{"name,n", "a,1", "b,1", "c,2"}, "name", "3 distinct of 3 rows: the key"},
 		{"id preferred over an earlier unique column", []string{"name,id", "a,1", "b,2"}, "id", ""},
 		{"sku preferred over a plain name", []string{"title,sku", "a,S1", "b,S2"}, "sku", ""},
+		{"a code preferred over unique free text", []string{"name,cca2,cca3", "Austria,AT,AUT", "France,FR,FRA"}, "cca2", ""},
 		{"customer_id preferred over name", []string{"name,customer_id", "a,1", "b,2"}, "customer_id", ""},
 		{"case-insensitive repeats are no key", []string{"code,n", "AB,1", "ab,1"}, "", "no column, nor pair"},
 		{"an empty cell rules a column out", []string{"id,name", "1,a", ",b", "3,c"}, "name", ""},
