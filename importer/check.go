@@ -10,9 +10,10 @@ import (
 type FileCheck struct {
 	File File
 	// Missing are the declared columns' headers the file lacks: its import
-	// would fail.
+	// fails, or reads them as NULL (columns_policy.missing).
 	Missing []string
-	// Extra are the headers no column reads; an import ignores them.
+	// Extra are the headers no column reads; an import ignores them, fails
+	// or adds them (columns_policy.extra).
 	Extra []string
 	// Err is a file that cannot be read as this job's CSV at all (not
 	// text, a broken header, unreadable).
@@ -51,8 +52,8 @@ func (j *Job) checkFile(ctx context.Context, f File) FileCheck {
 		return c
 	}
 	_, c.Missing, c.Extra = j.matchHeader(rd.Header())
-	if len(c.Missing) > 0 {
-		c.Err = &FileError{Path: f.Name, Line: 1, Err: missingColumns(c.Missing, rd.Header())}
+	if err := j.checkHeader(c.Missing, c.Extra, rd.Header()); err != nil {
+		c.Err = &FileError{Path: f.Name, Line: 1, Err: err}
 	}
 	return c
 }

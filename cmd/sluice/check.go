@@ -140,8 +140,15 @@ func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
 			extra[h]++
 		}
 	}
+	fate := "ignored"
+	switch j.ColumnsPolicy.Extra {
+	case importer.ExtraAdd:
+		fate = "added to the table by the import (columns_policy.extra: add)"
+	case importer.ExtraFail:
+		fate = "fails the file (columns_policy.extra: fail)"
+	}
 	for _, h := range order {
-		fmt.Fprintf(w, "job %s: CSV column %q in %d of %d file(s) is read by no column, and ignored\n", j.Name, h, extra[h], len(files))
+		fmt.Fprintf(w, "job %s: CSV column %q in %d of %d file(s) is read by no column, and %s\n", j.Name, h, extra[h], len(files), fate)
 	}
 	return ok
 }

@@ -138,8 +138,8 @@ func TestInitWriteNew(t *testing.T) {
 	}
 }
 
-// TestDriftSummary: the import's summary says what the columns_policy
-// did, with the line to add to config.yaml.
+// TestDriftSummary: sluice check and the import's summary say what the
+// columns_policy does, the summary with the line to add to config.yaml.
 func TestDriftSummary(t *testing.T) {
 	bin := buildSluice(t)
 	work := t.TempDir()
@@ -164,7 +164,13 @@ jobs:
 	if err := os.WriteFile(filepath.Join(work, "in", "items-1.csv"), []byte("sku,Price\nA,1.50\nB,2.25\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := newSluiceCmd(bin, work, "").run(t, "import")
+	sl := newSluiceCmd(bin, work, "")
+	// sluice check follows the policy: the missing colour is no failure.
+	code, out, stderr := sl.run(t, "check")
+	if code != 0 || !strings.Contains(out, `job items: CSV column "Price" in 1 of 1 file(s) is read by no column, and added to the table by the import (columns_policy.extra: add)`) {
+		t.Errorf("check: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = sl.run(t, "import")
 	for _, want := range []string{
 		"items in/items-1.csv: 2 rows, 2 inserted, 0 updated, 0 unchanged, 0 rejected",
 		"  drift: declared column(s) missing from the file, read as NULL: colour\n",
