@@ -150,18 +150,21 @@ func TestLoadConfigValid(t *testing.T) {
 			{Name: "counted_on", Type: "date"},
 		},
 		Rejects: RejectsConfig{Max: " 5% ", Dir: "/var/lib/sluice/rejects"},
+		// The defaults, filled in by compile.
+		ColumnsPolicy: ColumnsPolicy{Extra: ExtraIgnore, Missing: MissingFail},
 	}
 	// The defaults: mode upsert, at most 100 rejects into rejects/ next
 	// to the config, and a source path resolved against the config's
 	// folder rather than the working directory.
 	wantSocks := JobConfig{
-		Name:    "socks",
-		Source:  SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
-		Table:   "socks",
-		Key:     []string{"sku"},
-		Mode:    models.ModeUpsert,
-		Columns: []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
-		Rejects: RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
+		Name:          "socks",
+		Source:        SourceConfig{Path: filepath.Join(dir, "sample-data", "socks-*.csv")},
+		Table:         "socks",
+		Key:           []string{"sku"},
+		Mode:          models.ModeUpsert,
+		Columns:       []ColumnConfig{{Name: "sku", Type: "text"}, {Name: "in_stock", Type: "boolean"}},
+		Rejects:       RejectsConfig{Max: "100", Dir: filepath.Join(dir, "rejects")},
+		ColumnsPolicy: ColumnsPolicy{Extra: ExtraIgnore, Missing: MissingFail},
 	}
 	// What the jobs compile to.
 	type compiled struct {

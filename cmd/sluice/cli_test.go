@@ -139,6 +139,7 @@ func TestRunUsage(t *testing.T) {
 	const topUsage = "sluice imports CSV dumps into a SQL database, exactly once per file.\n" +
 		"\nUsage: sluice <command> [flags] [arguments]\n" +
 		"\nCommands:\n" +
+		"  init      print a config.yaml inferred from a CSV file (or add its job)\n" +
 		"  import    import CSV files now (all jobs, one job, or given files)\n" +
 		"  daemon    run every job on its cron schedule until stopped\n" +
 		"  check     check the database connection and every job's table\n" +

@@ -148,6 +148,10 @@ func writeJob(e *env, path string, res *infer.Result, ro infer.RenderOptions) er
 		}
 		return fmt.Errorf("the job would not load, %s is left as it was: %w", path, err)
 	}
+	if len(res.Key.Columns) == 0 {
+		fmt.Fprintf(e.stderr, "sluice: added job %s to %s; it will not load until you name its key\n", ro.Job, path)
+		return nil
+	}
 	fmt.Fprintf(e.stderr, "sluice: added job %s to %s\n", ro.Job, path)
 	return nil
 }

@@ -24,6 +24,7 @@ var initSamples = []struct {
 	{"../../importer/infer/testdata/ragged.csv", 4},
 	{"../../importer/infer/testdata/emails.csv", 2},
 	{"../../importer/infer/testdata/debian.csv", 22},
+	{"../../importer/infer/testdata/odd_headers.csv", 2},
 	{"../../sample-data/socks-2026-11.csv", 347},
 	{"../../sample-data/stock-2026-11.csv", 162},
 }
@@ -42,7 +43,8 @@ func TestInitRoundTrip(t *testing.T) {
 					copyFile(t, s.path, filepath.Join(work, "data", name))
 					sl := newSluiceCmd(bin, work, b.New(t))
 					code, config, stderr := sl.run(t, "init", "data/"+name)
-					if code != 0 || stderr != "" {
+					// odd_headers.csv has a column named true: a header that looks like data.
+					if code != 0 || (stderr != "" && !strings.HasPrefix(stderr, `sluice: warning: the header "true" looks like data`)) {
 						t.Fatalf("init: exit %d\n%s", code, stderr)
 					}
 					if err := os.WriteFile(filepath.Join(work, "config.yaml"), []byte(config), 0o644); err != nil {

@@ -28,6 +28,8 @@ type Column struct {
 	// HeaderIsValue: the header reads as a value of Type, or looks like
 	// one (no letter, or very long): the file may have no header row.
 	HeaderIsValue bool
+	// MaxLen is the longest value, in bytes.
+	MaxLen int
 	// Code: every value has the same short length, as codes do (ISO
 	// country codes, SKUs, zip codes), which makes a better key than
 	// free text that happens to be unique.
@@ -219,6 +221,7 @@ func (g *Guesser) headers() []string {
 func (c *colState) column(name string, rows int64) Column {
 	col := Column{Name: name, Header: c.header, Type: models.Text, Rows: rows, Empty: c.blank}
 	col.Unique = c.seen != nil && rows > 0
+	col.MaxLen = c.maxLen
 	col.Code = c.nonBlank > 0 && c.minLen == c.maxLen && c.maxLen <= maxCodeLen
 	if c.nonBlank == 0 {
 		col.Note = "always empty: text until the data says more"
@@ -264,6 +267,12 @@ func (c *colState) pick() (candidate, string) {
 			continue
 		case k.typ == models.Date || k.typ == models.Timestamp:
 			return k, c.timeNote(k)
+		case k.typ == models.Integer:
+			return k, "every value a whole number"
+		case k.typ == models.Real:
+			return k, "numbers with exponents or too many digits for a decimal"
+		case k.typ == models.Boolean:
+			return k, "every value a yes/no word or 0/1"
 		}
 		return k, ""
 	}

@@ -19,13 +19,19 @@ type Key struct {
 // only beside another column (a day's row per store).
 func keyable(c Column, pair bool) bool {
 	switch c.Type {
-	case models.Integer, models.Text:
+	case models.Integer:
 		return true
+	case models.Text:
+		return c.MaxLen <= maxKeyBytes
 	case models.Date, models.Timestamp:
 		return pair
 	}
 	return false
 }
+
+// maxKeyBytes is the longest text key every database takes: MySQL's key
+// is a VARCHAR(255), and 255 bytes are at most 255 characters.
+const maxKeyBytes = 255
 
 // keyNames are the names of key columns, most telling first.
 var keyNames = []string{"id", "uuid", "guid", "sku", "code", "key", "ref", "number", "no", "num"}

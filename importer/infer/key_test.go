@@ -51,6 +51,7 @@ func TestKey(t *testing.T) {
 		{"a pair", []string{"warehouse,sku,qty", "AMS,S1,5", "AMS,S2,5", "LON,S1,5"}, "warehouse,sku", "no column is unique alone; warehouse and sku together"},
 		{"a date in a pair", []string{"store,day,sales", "a,2024-01-01,5", "a,2024-01-02,5", "b,2024-01-01,6"}, "store,day", ""},
 		{"a date is a key only beside another column", []string{"day,x", "2024-01-01,a", "2024-01-02,a"}, "day,x", "no column is unique alone"},
+		{"text longer than a MySQL key is no key", []string{"body,n", strings.Repeat("x", 256) + ",1", "y,1"}, "", "no column, nor pair"},
 		{"no key possible", []string{"a,b", "1,x", "1,x"}, "", "name the natural key yourself"},
 		{"one-column file", []string{"email", "a@x", "b@x"}, "email", ""},
 		{"one-column file with repeats", []string{"email", "a@x", "a@x"}, "", "no column, nor pair"},

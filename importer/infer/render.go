@@ -98,7 +98,7 @@ func Render(w io.Writer, r *Result, o RenderOptions) error {
 	} else {
 		names := make([]string, len(r.Key.Columns))
 		for i, c := range r.Key.Columns {
-			names[i] = r.Columns[c].Name
+			names[i] = yamlString(r.Columns[c].Name)
 		}
 		fmt.Fprintf(b, "    key: %s\n", commented("["+strings.Join(names, ", ")+"]", 30, r.Key.Note))
 	}
@@ -116,7 +116,7 @@ func Render(w io.Writer, r *Result, o RenderOptions) error {
 // ColumnYAML is a column's declaration as one flow mapping:
 // {name: zip_code, csv: Zip Code, type: text, required: true}.
 func ColumnYAML(c Column) string {
-	parts := []string{"name: " + c.Name}
+	parts := []string{"name: " + yamlString(c.Name)}
 	if c.Header != c.Name {
 		parts = append(parts, "csv: "+yamlString(c.Header))
 	}
