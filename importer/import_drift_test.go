@@ -150,3 +150,26 @@ func (e *importEnv) hasColumn(table, column string) bool {
 	}
 	return false
 }
+
+// TestDriftAddDryRun: a dry run adds the new column and takes it back
+// where DDL is transactional; on MySQL, where ALTER TABLE would commit,
+// it refuses, saying why.
+func TestDriftAddDryRun(t *testing.T) {
+	for _, b := range dbtest.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newImportEnvOn(t, b, driftJob("{extra: add}"))
+			checkResult(t, "first file", e.importFile("items", e.write("in/items-1.csv", "sku,name,colour\nA,Apple,red\n"), Options{}), ok(1, 1, 0, 0))
+			next := e.write("in/items-2.csv", "sku,name,colour,size\nA,Apple,red,L\n")
+			res := e.importFile("items", next, Options{DryRun: true})
+			if b.Name == "mysql" {
+				checkResult(t, "dry run", res, outcome{Status: models.StatusFailed}, "table items lacks column(s) size: a dry run cannot add them on mysql, where ALTER TABLE commits at once")
+			} else {
+				checkResult(t, "dry run", res, ok(1, 0, 1, 0))
+			}
+			if e.hasColumn("items", "size") {
+				t.Error("the dry run left the column size in the table")
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/infer"
@@ -69,20 +70,21 @@ func warnings(e *env, res *infer.Result) {
 }
 
 // datedRE is the date or number that ends a monthly dump's name.
-var datedRE = regexp.MustCompile(`([_-][0-9]+)+$`)
+var datedRE = regexp.MustCompile(`([ _-][0-9]+)+$`)
 
 // jobName is the file's name without its extensions and the date that
-// tells one month's dump from the next: socks-2026-09.csv.gz → socks.
+// tells one month's dump from the next (socks-2026-09.csv.gz → socks),
+// as an identifier; a name that is only a date keeps it (2026-11.csv →
+// c_2026_11).
 func jobName(path string) string {
 	base := filepath.Base(path)
 	if i := strings.IndexByte(base, '.'); i > 0 {
 		base = base[:i]
 	}
-	name := infer.ColumnName(base)
-	if trimmed := datedRE.ReplaceAllString(name, ""); trimmed != "" {
-		name = trimmed
+	if trimmed := datedRE.ReplaceAllString(base, ""); strings.ContainsFunc(trimmed, unicode.IsLetter) {
+		base = trimmed
 	}
-	return name
+	return infer.ColumnName(base)
 }
 
 // sourcePath is file as source.path names it: relative to the config's

@@ -186,3 +186,17 @@ jobs:
 		t.Errorf("exit %d\n%s", code, stderr)
 	}
 }
+
+func TestJobName(t *testing.T) {
+	for _, tt := range []struct{ path, want string }{
+		{"dumps/socks-2026-09.csv.gz", "socks"},
+		{"Stock Levels 2026_11.tsv", "stock_levels"},
+		{"utf8.csv", "utf8"},
+		{"2026-11.csv", "c_2026_11"},
+		{"/x/Export (final).CSV", "export_final"},
+	} {
+		if got := jobName(tt.path); got != tt.want {
+			t.Errorf("jobName(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
