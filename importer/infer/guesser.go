@@ -65,8 +65,9 @@ type colState struct {
 	// two are equal or one is empty.
 	seen map[uint64]struct{}
 	// number and word are the first value that looks like a number and
-	// the first that does not, for the note of a mixed column.
-	number, word string
+	// the first that does not, for the note of a mixed column; comma the
+	// first number written with a decimal comma (1,50).
+	number, word, comma string
 }
 
 // NewGuesser starts guessing the columns of a file with this header.
@@ -119,6 +120,9 @@ func (c *colState) add(cell string, seed maphash.Seed, buf *[]byte) {
 		}
 	} else if c.word == "" {
 		c.word = s
+	}
+	if c.comma == "" && isDecimalComma(s) {
+		c.comma = s
 	}
 	if c.seen != nil {
 		*buf = fold((*buf)[:0], s)
@@ -179,6 +183,12 @@ func fold(b []byte, s string) []byte {
 		b = append(b, c)
 	}
 	return b
+}
+
+// isDecimalComma reports whether s is a number like 1,50 or -0,5.
+func isDecimalComma(s string) bool {
+	whole, frac, ok := strings.Cut(strings.TrimLeft(s, "+-"), ",")
+	return ok && whole != "" && frac != "" && len(frac) != 3 && allDigitsOrPoint(whole+frac) && !strings.Contains(whole+frac, ".")
 }
 
 func allDigitsOrPoint(s string) bool {
@@ -282,6 +292,9 @@ func (c *colState) pick() (candidate, string) {
 // mixed is the note of a text column: said only when some values are
 // numbers, which a person may have expected the column to be.
 func (c *colState) mixed() string {
+	if c.comma != "" {
+		return fmt.Sprintf("decimal commas (%q): sluice reads numbers with a '.', so text", c.comma)
+	}
 	if c.number == "" || c.word == "" {
 		return ""
 	}

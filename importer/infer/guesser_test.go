@@ -64,6 +64,8 @@ func TestGuessTypes(t *testing.T) {
 		{name: "timestamp without seconds, T", cells: []string{"2024-03-14T15:09"}, typ: models.Timestamp, format: "2006-01-02T15:04", required: true},
 		{name: "dates and timestamps mixed", cells: []string{"2024-03-14", "2024-03-14 15:09:26"}, typ: models.Text, required: true},
 		{name: "mixed numbers and words", cells: []string{"12", "abc"}, typ: models.Text, required: true, note: `mixed values ("12", "abc")`},
+		{name: "decimal commas", cells: []string{"1,50", "12,25"}, typ: models.Text, required: true, note: `decimal commas ("1,50")`},
+		{name: "thousands separators are not decimal commas", cells: []string{"1,500", "12"}, typ: models.Text, required: true, note: `mixed values ("12", "1,500")`},
 		{name: "text", cells: []string{"red", "green"}, typ: models.Text, required: true},
 		{name: "text keeps a blank cell", cells: []string{"red", "  "}, typ: models.Text, required: true},
 		{name: "text with an empty cell", cells: []string{"red", ""}, typ: models.Text},
