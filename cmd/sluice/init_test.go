@@ -121,6 +121,15 @@ func TestInitCommand(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "config.yaml already has a job zips") {
 		t.Errorf("init --write twice: exit %d\n%s", code, stderr)
 	}
+	// A config whose last top-level key is not jobs: is not appended to.
+	other := filepath.Join(work, "other.yaml")
+	if err := os.WriteFile(other, []byte("jobs: []\ndatabase:\n  url: sqlite:///x.db\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := sl.run(t, "init", "--write", "--config", other, "dumps/zips-2026-11.csv"); code != exitFailed ||
+		!strings.Contains(stderr, "jobs: is not its last top-level key, so the job cannot be appended safely") {
+		t.Errorf("init --write into a config ending in database: exit %d\n%s", code, stderr)
+	}
 	if code, _, stderr := sl.run(t, "init", "a.csv", "b.csv"); code != exitUsage || !strings.Contains(stderr, "sluice init takes one FILE") {
 		t.Errorf("init with two files: exit %d\n%s", code, stderr)
 	}

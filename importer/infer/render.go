@@ -90,7 +90,7 @@ func Render(w io.Writer, r *Result, o RenderOptions) error {
 	}
 	fmt.Fprintf(b, "      encoding: %s\n", commented(r.Encoding.Name, 25, encNote))
 	if r.Ragged {
-		b.WriteString("      ragged: true                  # some rows leave out their last cells: they read as empty\n")
+		fmt.Fprintf(b, "      ragged: %s\n", commented("true", 27, "some rows leave out their last cells: they read as empty"))
 	}
 	fmt.Fprintf(b, "    table: %s\n", yamlString(o.Table))
 	if len(r.Key.Columns) == 0 {
