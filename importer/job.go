@@ -58,6 +58,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 		log.Info("imported", "rows", res.Rows, "inserted", res.Counts.Inserted, "updated", res.Counts.Updated,
 			"unchanged", res.Counts.Unchanged, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
 			"reject_file", res.RejectFile, "duration", res.Duration.Round(time.Millisecond), "dry_run", opt.DryRun)
+		im.noticeSlowDriver(res)
 	}
 	return res
 }
