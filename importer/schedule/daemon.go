@@ -1,5 +1,6 @@
 // Package schedule is sluice's daemon: it runs every job of config.yaml on
-// its cron schedule (robfig/cron), retries runs whose database is
+// its cron schedule (read by robfig/cron), re-checks files left settling
+// as soon as they can have settled, retries runs whose database is
 // unreachable, reloads the config on request and stops cleanly, letting a
 // running import finish or rolling it back.
 package schedule
@@ -11,6 +12,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/monitor"
@@ -36,6 +39,10 @@ type Options struct {
 	PingEvery time.Duration
 	// Reload asks for config.yaml to be read again (SIGHUP).
 	Reload <-chan struct{}
+	// Clock is the daemon's time: schedules, settle re-checks, retries,
+	// pings and the ledger's times. nil is the real clock; tests move a
+	// fake one.
+	Clock clockwork.Clock
 	// Notify tells the service manager the daemon's state ("READY=1",
 	// "STOPPING=1", "STATUS=…"); nil tells no one.
 	Notify func(state string)
@@ -46,9 +53,10 @@ type Options struct {
 
 // Daemon is a running scheduler. Run drives it.
 type Daemon struct {
-	o   Options
-	log *slog.Logger
-	mon *monitor.Monitor
+	o     Options
+	log   *slog.Logger
+	mon   *monitor.Monitor
+	clock clockwork.Clock
 
 	// runCtx is what imports run under: not the caller's context, so that
 	// a signal first stops the scheduling and only a timeout cancels them.
@@ -77,7 +85,10 @@ func New(o Options) (*Daemon, error) {
 	if o.Notify == nil {
 		o.Notify = func(string) {}
 	}
-	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, stopping: make(chan struct{}), running: map[string]bool{}}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, clock: o.Clock, stopping: make(chan struct{}), running: map[string]bool{}}
 	d.runCtx, d.cancelRun = context.WithCancel(context.Background())
 	cfg, err := importer.LoadConfig(o.ConfigPath, o.Lookup)
 	if err != nil {
@@ -105,7 +116,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.o.RunNow {
 		g.runAll()
 	}
-	tick := time.NewTicker(d.o.PingEvery)
+	tick := d.clock.NewTicker(d.o.PingEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -113,9 +124,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return d.stop()
 		case <-d.o.Reload:
 			d.reload()
-		case <-tick.C:
+		case <-tick.Chan():
 			d.ping(ctx)
-			d.generation().publishNext()
 		}
 	}
 }
@@ -158,11 +168,11 @@ func (d *Daemon) stop() error {
 	close(d.stopping)
 	d.mu.Unlock()
 	g := d.generation()
-	g.cron.Stop()
+	g.halt()
 	done := d.waitIdle()
 	select {
 	case <-done:
-	case <-time.After(d.o.ShutdownTimeout):
+	case <-d.clock.After(d.o.ShutdownTimeout):
 		d.log.Warn("shutdown timeout: cancelling the running imports; they roll back", "timeout", d.o.ShutdownTimeout)
 		d.cancelRun()
 		<-done
@@ -184,7 +194,7 @@ func (d *Daemon) ping(ctx context.Context) {
 	if err != nil {
 		d.log.Warn("database ping failed", "err", err)
 	}
-	d.mon.SetPing(time.Now(), err)
+	d.mon.SetPing(d.clock.Now(), err)
 }
 
 // errPanic is a run that panicked; the daemon recovers and lives on.

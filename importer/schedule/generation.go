@@ -22,8 +22,13 @@ import (
 type generation struct {
 	d         *Daemon
 	cfg       *importer.ConfigFile
-	cron      *cron.Cron
-	schedules map[string]cron.Schedule // by job name, for next-run times
+	schedules map[string]cron.Schedule // by job name
+
+	quit     chan struct{} // closed when the generation retires or the daemon stops
+	quitOnce sync.Once
+
+	recheckMu sync.Mutex
+	rechecks  map[string]time.Time // by job name: the pending settle re-check
 
 	dbMu sync.Mutex
 	db   *models.DB
@@ -35,9 +40,8 @@ type generation struct {
 }
 
 func (d *Daemon) newGeneration(cfg *importer.ConfigFile) (*generation, error) {
-	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}}
+	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}, quit: make(chan struct{}), rechecks: map[string]time.Time{}}
 	parser := cfg.ScheduleParser()
-	g.cron = cron.New(cron.WithParser(parser), cron.WithLogger(cronLogger{d.log}))
 	for _, j := range cfg.Jobs {
 		if j.Schedule == "" {
 			continue
@@ -47,25 +51,25 @@ func (d *Daemon) newGeneration(cfg *importer.ConfigFile) (*generation, error) {
 			return nil, fmt.Errorf("job %s: schedule %q: %w", j.Name, j.Schedule, err)
 		}
 		g.schedules[j.Name] = s
-		g.cron.Schedule(s, cron.FuncJob(func() { g.run(j) }))
 	}
 	return g, nil
 }
 
 // start starts the scheduler and says what it will do.
 func (g *generation) start() {
-	g.cron.Start()
 	names := make([]string, 0, len(g.cfg.Jobs))
 	for _, j := range g.cfg.Jobs {
 		names = append(names, j.Name)
+	}
+	g.d.mon.SetJobs(names)
+	for _, j := range g.cfg.Jobs {
 		if s, ok := g.schedules[j.Name]; ok {
-			g.d.log.Info("job scheduled", "job", j.Name, "schedule", j.Schedule, "next_run", s.Next(time.Now()).Format(time.RFC3339))
+			g.d.log.Info("job scheduled", "job", j.Name, "schedule", j.Schedule, "next_run", s.Next(g.d.clock.Now()).Format(time.RFC3339))
+			g.schedule(j, s)
 		} else {
 			g.d.log.Info("job has no schedule; the daemon runs it only with --run-now", "job", j.Name)
 		}
 	}
-	g.d.mon.SetJobs(names)
-	g.publishNext()
 }
 
 // runAll starts every job once, now.
@@ -79,17 +83,9 @@ func (g *generation) summary() string {
 	return fmt.Sprintf("%d job(s) from %s", len(g.cfg.Jobs), g.cfg.Path)
 }
 
-// publishNext tells the monitor when each job runs next.
-func (g *generation) publishNext() {
-	now := time.Now()
-	for name, s := range g.schedules {
-		g.d.mon.SetNext(name, s.Next(now))
-	}
-}
-
 // retire stops scheduling; the database closes when the last run ends.
 func (g *generation) retire() {
-	g.cron.Stop()
+	g.halt()
 	g.d.mu.Lock()
 	g.retired = true
 	idle := g.active == 0
@@ -120,7 +116,7 @@ func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 		if err != nil {
 			return nil, err
 		}
-		im, err := importer.New(ctx, db, importer.Config{Log: g.d.log, LockTimeout: g.d.o.LockTimeout})
+		im, err := importer.New(ctx, db, importer.Config{Log: g.d.log, LockTimeout: g.d.o.LockTimeout, Now: g.d.clock.Now})
 		if err != nil {
 			db.Close()
 			return nil, models.Diagnose(db.Target, err)
@@ -143,7 +139,6 @@ func (g *generation) run(j *importer.Job) {
 		return
 	}
 	defer d.end(g, j.Name)
-	defer g.publishNext()
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
@@ -152,7 +147,7 @@ func (g *generation) run(j *importer.Job) {
 			g.recordPanic(j, err)
 			d.mon.JobFailed(j.Name)
 		}
-		d.mon.JobDone(j.Name, time.Now(), err)
+		d.mon.JobDone(j.Name, d.clock.Now(), err)
 	}()
 	if d.o.beforeRun != nil {
 		d.o.beforeRun(j.Name)
@@ -181,7 +176,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 		delay := backoff(attempt, retry.MaxDelay)
 		log.Warn("database unreachable; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
 		select {
-		case <-time.After(delay):
+		case <-d.clock.After(delay):
 		case <-d.stopping:
 			log.Warn("stopping: no more retries", "err", err)
 			return err
@@ -199,7 +194,8 @@ func (g *generation) runOnce(j *importer.Job) error {
 	if err != nil {
 		return err
 	}
-	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true})
+	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true,
+		Unsettled: func(_ importer.File, at time.Time) { g.recheck(j, at) }})
 	var failed []string
 	var unreachable error
 	for _, r := range results {
