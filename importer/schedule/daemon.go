@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/monitor"
+	"github.com/sluice-dev/sluice/importer/notify"
 )
 
 // Options configure a daemon.
@@ -53,10 +54,11 @@ type Options struct {
 
 // Daemon is a running scheduler. Run drives it.
 type Daemon struct {
-	o     Options
-	log   *slog.Logger
-	mon   *monitor.Monitor
-	clock clockwork.Clock
+	o      Options
+	log    *slog.Logger
+	mon    *monitor.Monitor
+	clock  clockwork.Clock
+	sender *notify.Sender
 
 	// runCtx is what imports run under: not the caller's context, so that
 	// a signal first stops the scheduling and only a timeout cancels them.
@@ -88,7 +90,8 @@ func New(o Options) (*Daemon, error) {
 	if o.Clock == nil {
 		o.Clock = clockwork.NewRealClock()
 	}
-	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, clock: o.Clock, stopping: make(chan struct{}), running: map[string]bool{}}
+	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, clock: o.Clock, stopping: make(chan struct{}), running: map[string]bool{},
+		sender: notify.New(notify.Options{Log: o.Log, Clock: o.Clock})}
 	d.runCtx, d.cancelRun = context.WithCancel(context.Background())
 	cfg, err := importer.LoadConfig(o.ConfigPath, o.Lookup)
 	if err != nil {

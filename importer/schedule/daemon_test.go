@@ -3,6 +3,7 @@ package schedule
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -568,5 +569,73 @@ func TestDaemonNoFiles(t *testing.T) {
 	}
 	if !strings.Contains(metrics.String(), `sluice_runs_total{job="socks",status="failed"} `) {
 		t.Errorf("/metrics counts no failed run of socks:\n%s", metrics.String())
+	}
+}
+
+// hook is a webhook on loopback keeping the messages it got.
+type hook struct {
+	*httptest.Server
+	mu   sync.Mutex
+	msgs []map[string]any
+}
+
+func newHook(t *testing.T) *hook {
+	h := &hook{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.msgs = append(h.msgs, m)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hook) got() []map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]map[string]any(nil), h.msgs...)
+}
+
+// TestDaemonNotify: the daemon tells the notify: targets of each file
+// imported (with its counts and reject file) and of a job that failed;
+// the ticks that only skip tell nothing.
+func TestDaemonNotify(t *testing.T) {
+	t.Parallel()
+	h := newHook(t)
+	w := newWorld(t, "sqlite:///d.db")
+	w.writeConfig(strings.Replace(socksConfig(w.url, `  - name: gone
+    source: {path: "gone/*.csv", settle: 0s}
+    table: gone
+    key: [sku]
+    columns: [{name: sku}]
+`), "daemon:", "notify: [{url: \""+h.URL+"/hook/s3cr3t\", on: [failed, rejects, ok]}]\ndaemon:", 1))
+	w.drop("socks-1.csv", "sku,name\nA,x\nB,y\nC,bad,extra\n")
+	w.start(Options{RunNow: true})
+	w.waitFor("two messages", 10*time.Second, func() bool { return len(h.got()) == 2 })
+	w.tick("socks")
+	w.idle()
+	byJob := map[string]map[string]any{}
+	for _, m := range h.got() {
+		byJob[m["job"].(string)] = m
+	}
+	if got := len(h.got()); got != 2 {
+		t.Errorf("%d messages after a tick that skipped, want 2", got)
+	}
+	s := byJob["socks"]
+	if s == nil || s["event"] != "rejects" || s["status"] != "ok" || s["rows"] != 3.0 || s["inserted"] != 2.0 || s["rejected"] != 1.0 ||
+		s["deleted"] != 0.0 || !strings.HasSuffix(s["file"].(string), "socks-1.csv") || !strings.Contains(s["reject_file"].(string), "rejects") || s["host"] == "" {
+		t.Errorf("socks's message: %v", s)
+	}
+	g := byJob["gone"]
+	if g == nil || g["event"] != "failed" || g["status"] != "failed" || !strings.HasPrefix(g["error"].(string), "no file matches source.path") {
+		t.Errorf("gone's message: %v", g)
+	}
+	if strings.Contains(w.logs.String(), "s3cr3t") {
+		t.Error("the logs show the webhook's secret")
 	}
 }

@@ -131,7 +131,8 @@ func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 
 // run is one scheduled run of job j: skipped while the job's previous run
 // is still going, retried while the database is unreachable, and never
-// allowed to take the daemon down.
+// allowed to take the daemon down. Its outcome goes to the monitor and to
+// the job's notify: targets.
 func (g *generation) run(j *importer.Job) {
 	d := g.d
 	log := d.log.With("job", j.Name)
@@ -139,6 +140,7 @@ func (g *generation) run(j *importer.Job) {
 		return
 	}
 	defer d.end(g, j.Name)
+	var results []importer.Result
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
@@ -148,30 +150,40 @@ func (g *generation) run(j *importer.Job) {
 			d.mon.JobFailed(j.Name)
 		}
 		d.mon.JobDone(j.Name, d.clock.Now(), err)
+		importer.Notify(context.WithoutCancel(d.runCtx), d.sender, j, results, err)
 	}()
 	if d.o.beforeRun != nil {
 		d.o.beforeRun(j.Name)
 	}
-	err = g.runRetrying(j, log)
+	results, err = g.runRetrying(j, log)
 }
 
 // runRetrying runs the job, retrying with exponential backoff and jitter
-// while the database cannot be reached.
-func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
+// while the database cannot be reached. Its results are the files
+// imported by any attempt and the failures of the last one: a retry that
+// skips what an earlier attempt imported still reports it once.
+func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.Result, error) {
 	d := g.d
 	retry := g.cfg.Daemon.Retry
+	var kept []importer.Result
 	for attempt := 1; ; attempt++ {
-		err := g.runOnce(j)
+		results, err := g.runOnce(j)
+		final := err == nil || !models.Unreachable(err) || d.runCtx.Err() != nil || attempt >= retry.Attempts
+		for _, r := range results {
+			if r.Status == models.StatusOK || final {
+				kept = append(kept, r)
+			}
+		}
 		switch {
 		case err == nil:
-			return nil
+			return kept, nil
 		case !models.Unreachable(err) || d.runCtx.Err() != nil:
 			log.Error("run failed", "err", err)
-			return err
+			return kept, err
 		case attempt >= retry.Attempts:
 			log.Error("run failed: database unreachable after every attempt; the next tick tries again", "attempts", attempt, "err", err)
 			d.mon.JobFailed(j.Name)
-			return err
+			return kept, err
 		}
 		delay := backoff(attempt, retry.MaxDelay)
 		log.Warn("database unreachable; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
@@ -179,7 +191,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 		case <-d.clock.After(delay):
 		case <-d.stopping:
 			log.Warn("stopping: no more retries", "err", err)
-			return err
+			return kept, err
 		}
 	}
 }
@@ -187,12 +199,12 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 // runOnce imports the job's files once. A file that failed because the
 // database went away makes the whole run fail as unreachable, so it is
 // retried; files already done are skipped then by the ledger.
-func (g *generation) runOnce(j *importer.Job) error {
+func (g *generation) runOnce(j *importer.Job) ([]importer.Result, error) {
 	d := g.d
 	ctx := d.runCtx
 	im, err := g.connect(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true,
 		Unsettled: func(_ importer.File, at time.Time) { g.recheck(j, at) }})
@@ -210,15 +222,15 @@ func (g *generation) runOnce(j *importer.Job) error {
 	}
 	switch {
 	case err != nil:
-		return err
+		return results, err
 	case unreachable != nil:
-		return unreachable
+		return results, unreachable
 	case len(failed) == 1:
-		return errors.New(failed[0])
+		return results, errors.New(failed[0])
 	case len(failed) > 0:
-		return fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
+		return results, fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
 	}
-	return nil
+	return results, nil
 }
 
 // recordPanic puts the panic in the ledger, where an operator looks for
