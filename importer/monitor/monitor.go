@@ -23,6 +23,7 @@ type Monitor struct {
 	duration    *prometheus.HistogramVec
 	lastSuccess *prometheus.GaugeVec
 	nextRun     *prometheus.GaugeVec
+	overdue     *prometheus.GaugeVec
 	databaseUp  prometheus.Gauge
 
 	mu     sync.Mutex
@@ -55,13 +56,17 @@ func New() *Monitor {
 			Name: "sluice_next_run_timestamp_seconds",
 			Help: "Unix time of the job's next scheduled run.",
 		}, []string{"job"}),
+		overdue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_job_overdue",
+			Help: "1 if the job has had no new file for longer than its source.expect_every, else 0; only jobs with expect_every.",
+		}, []string{"job"}),
 		databaseUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sluice_database_up",
 			Help: "1 if the last database ping succeeded, else 0.",
 		}),
 		health: Health{Jobs: map[string]*JobHealth{}},
 	}
-	m.reg.MustRegister(m.runs, m.rows, m.duration, m.lastSuccess, m.nextRun, m.databaseUp,
+	m.reg.MustRegister(m.runs, m.rows, m.duration, m.lastSuccess, m.nextRun, m.overdue, m.databaseUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,6 +90,7 @@ func (m *Monitor) SetJobs(names []string) {
 	for n := range m.health.Jobs {
 		if _, ok := keep[n]; !ok {
 			m.nextRun.DeleteLabelValues(n)
+			m.overdue.DeleteLabelValues(n)
 		}
 	}
 	m.health.Jobs = keep
@@ -130,6 +136,25 @@ func (m *Monitor) SetNext(job string, next time.Time) {
 	defer m.mu.Unlock()
 	m.job(job).NextRun = next.UTC()
 	m.nextRun.WithLabelValues(job).Set(float64(next.Unix()))
+}
+
+// SetWatch records where a job with source.expect_every stands; watched
+// false is a job without one.
+func (m *Monitor) SetWatch(job string, w importer.Watch, watched bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := m.job(job)
+	if !watched {
+		h.Overdue, h.ExpectEvery, h.Due = false, "", time.Time{}
+		m.overdue.DeleteLabelValues(job)
+		return
+	}
+	h.Overdue, h.ExpectEvery, h.Due = w.Overdue, importer.FormatLongDuration(w.ExpectEvery), w.Due.UTC()
+	v := 0.0
+	if w.Overdue {
+		v = 1
+	}
+	m.overdue.WithLabelValues(job).Set(v)
 }
 
 // SetScheduler records whether the scheduler is running.

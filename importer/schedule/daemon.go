@@ -68,6 +68,10 @@ type Daemon struct {
 	// stopping is closed when a stop begins: no new runs, no more retries.
 	stopping chan struct{}
 
+	watchMu sync.Mutex
+	watches map[string]*watch // by job name, across reloads
+	bg      sync.WaitGroup    // notifications sent from the main loop
+
 	mu      sync.Mutex
 	cur     *generation     // the config in force
 	running map[string]bool // jobs with a run going
@@ -91,7 +95,7 @@ func New(o Options) (*Daemon, error) {
 		o.Clock = clockwork.NewRealClock()
 	}
 	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, clock: o.Clock, stopping: make(chan struct{}), running: map[string]bool{},
-		sender: notify.New(notify.Options{Log: o.Log, Clock: o.Clock})}
+		watches: map[string]*watch{}, sender: notify.New(notify.Options{Log: o.Log, Clock: o.Clock})}
 	d.runCtx, d.cancelRun = context.WithCancel(context.Background())
 	cfg, err := importer.LoadConfig(o.ConfigPath, o.Lookup)
 	if err != nil {
@@ -113,6 +117,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g := d.generation()
 	g.start()
 	d.mon.SetScheduler(true)
+	d.checkOverdue(ctx)
 	d.ping(ctx)
 	d.o.Notify("READY=1")
 	d.o.Notify("STATUS=scheduling " + g.summary())
@@ -128,6 +133,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-d.o.Reload:
 			d.reload()
 		case <-tick.Chan():
+			d.checkOverdue(ctx) // before the ping: a ping's time says both were done
 			d.ping(ctx)
 		}
 	}
@@ -180,6 +186,7 @@ func (d *Daemon) stop() error {
 		d.cancelRun()
 		<-done
 	}
+	d.bg.Wait()
 	g.closeDB()
 	d.log.Info("stopped")
 	return nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/monitor"
 	"github.com/sluice-dev/sluice/models"
 	"github.com/sluice-dev/sluice/models/dbtest"
@@ -118,6 +119,8 @@ func (w *world) start(o Options) {
 	w.stop, w.done = cancel, make(chan error, 1)
 	go func() { w.done <- d.Run(ctx) }()
 	w.t.Cleanup(func() { w.shutdown() })
+	// Started once it has pinged; the clock may move then.
+	w.waitFor("the first ping", 10*time.Second, func() bool { h, _ := w.mon.Healthy(); return !h.Database.CheckedAt.IsZero() })
 }
 
 // shutdown stops the daemon and returns Run's error.
@@ -172,8 +175,8 @@ func (w *world) idle() {
 }
 
 // tick waits for the runs going to end, then moves the clock to job's
-// next scheduled run: its timer is set by then (the next run is published
-// after it).
+// next scheduled run (its timer is set by then: the next run is published
+// after it) and waits for that run to end.
 func (w *world) tick(job string) {
 	w.t.Helper()
 	w.idle()
@@ -186,6 +189,11 @@ func (w *world) tick(job string) {
 		return next.After(w.clock.Now())
 	})
 	w.clock.Advance(next.Sub(w.clock.Now()))
+	w.waitFor("the run of "+job+" at "+next.String(), 20*time.Second, func() bool {
+		h, _ := w.mon.Healthy()
+		return h.Jobs[job] != nil && !h.Jobs[job].LastRun.Before(next)
+	})
+	w.idle()
 }
 
 // advanceUntil moves the clock on by step until cond holds: for the
@@ -637,5 +645,128 @@ func TestDaemonNotify(t *testing.T) {
 	}
 	if strings.Contains(w.logs.String(), "s3cr3t") {
 		t.Error("the logs show the webhook's secret")
+	}
+}
+
+// advance moves the clock by d and waits for the main loop's ping at the
+// new time, which comes after its overdue check.
+func (w *world) advance(d time.Duration) {
+	w.t.Helper()
+	w.idle()
+	w.clock.Advance(d)
+	now := w.clock.Now()
+	w.waitFor("the ping at "+now.String(), 10*time.Second, func() bool {
+		h, _ := w.mon.Healthy()
+		return !h.Database.CheckedAt.Before(now)
+	})
+	w.idle()
+}
+
+// metric reads one series' line from /metrics.
+func (w *world) metric(series string) string {
+	w.t.Helper()
+	srv := httptest.NewServer(w.mon.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, series+" ") {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestDaemonOverdue: with source.expect_every, a job with no new file for
+// that long becomes overdue (counted from its last import, else from the
+// daemon's start): the gauge, /healthz, one log line and one overdue
+// notification however many checks follow; a new file ends it.
+func TestDaemonOverdue(t *testing.T) {
+	t.Parallel()
+	const every = 35 * 24 * time.Hour
+	cases := []struct {
+		name     string
+		imported time.Time // a file imported before the daemon starts; zero for none
+	}{
+		{"no file yet", time.Time{}},
+		{"since the last import", t0.Add(-10 * 24 * time.Hour)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHook(t)
+			w := newWorld(t, "sqlite:///d.db")
+			w.writeConfig(strings.NewReplacer(`"* * * * *"`, `"@monthly"`, "allow_empty: true", "allow_empty: true, expect_every: 5w",
+				"daemon:", "notify: [{url: \""+h.URL+"\", on: [overdue]}]\ndaemon:").Replace(socksConfig(w.url, "")))
+			since := t0
+			if !c.imported.IsZero() {
+				since = c.imported
+				w.importAt(w.write("socks-0.csv", "sku,name\nA,x\n", c.imported.Add(-time.Hour)), c.imported)
+			}
+			w.start(Options{})
+			due := since.Add(every)
+			w.advance(due.Add(-time.Minute).Sub(w.clock.Now()))
+			if h, _ := w.mon.Healthy(); h.Jobs["socks"].Overdue || h.Jobs["socks"].State == "overdue" || !h.Jobs["socks"].Due.Equal(due) {
+				t.Errorf("a minute before due: %+v", h.Jobs["socks"])
+			}
+			if got := w.metric(`sluice_job_overdue{job="socks"}`); got != `sluice_job_overdue{job="socks"} 0` {
+				t.Errorf("a minute before due: %q", got)
+			}
+			w.advance(time.Minute)
+			w.advance(time.Minute) // a later check says nothing more
+			if h, _ := w.mon.Healthy(); !h.Jobs["socks"].Overdue || h.Jobs["socks"].State != "overdue" || h.Jobs["socks"].ExpectEvery != "35d" {
+				t.Errorf("when due: %+v", h.Jobs["socks"])
+			}
+			if got := w.metric(`sluice_job_overdue{job="socks"}`); got != `sluice_job_overdue{job="socks"} 1` {
+				t.Errorf("when due: %q", got)
+			}
+			if n := strings.Count(w.logs.String(), "job overdue"); n != 1 {
+				t.Errorf("%d overdue log lines, want 1", n)
+			}
+			w.waitFor("the notification", 10*time.Second, func() bool { return len(h.got()) > 0 })
+			if msgs := h.got(); len(msgs) != 1 || msgs[0]["event"] != "overdue" || msgs[0]["since"] != since.Format(time.RFC3339) || msgs[0]["expect_every"] != "35d" {
+				t.Errorf("notifications: %v", msgs)
+			}
+			w.drop("socks-1.csv", "sku,name\nB,y\n")
+			w.tick("socks")
+			w.idle()
+			if h, _ := w.mon.Healthy(); h.Jobs["socks"].Overdue || h.Jobs["socks"].State != "ok" {
+				t.Errorf("after a new file: %+v", h.Jobs["socks"])
+			}
+			if !strings.Contains(w.logs.String(), "job no longer overdue") {
+				t.Error("the end of the overdue state is not logged")
+			}
+		})
+	}
+}
+
+// importAt imports path for the socks job as sluice import would, at the
+// given time, before the daemon starts.
+func (w *world) importAt(path string, at time.Time) {
+	w.t.Helper()
+	ctx := context.Background()
+	cfg, err := importer.LoadConfig(filepath.Join(w.dir, "config.yaml"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	db, err := models.Open(ctx, cfg.Database.URL, cfg.Dir())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	im, err := importer.New(ctx, db, importer.Config{Now: func() time.Time { return at }})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	results, err := im.ImportFiles(ctx, cfg.Jobs[0], []string{path}, importer.Options{})
+	if err != nil || len(results) != 1 || results[0].Err != nil {
+		w.t.Fatalf("import: %v %+v", err, results)
 	}
 }

@@ -151,6 +151,7 @@ func (g *generation) run(j *importer.Job) {
 		}
 		d.mon.JobDone(j.Name, d.clock.Now(), err)
 		importer.Notify(context.WithoutCancel(d.runCtx), d.sender, j, results, err)
+		d.checkJobOverdue(d.runCtx, g, j, importedNew(results))
 	}()
 	if d.o.beforeRun != nil {
 		d.o.beforeRun(j.Name)
@@ -245,4 +246,14 @@ func (g *generation) recordPanic(j *importer.Job, err error) {
 	if lerr != nil {
 		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", lerr)
 	}
+}
+
+// importedNew reports whether a run imported a file (not only skipped).
+func importedNew(results []importer.Result) bool {
+	for _, r := range results {
+		if r.Status == models.StatusOK && !r.DryRun {
+			return true
+		}
+	}
+	return false
 }
