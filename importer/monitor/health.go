@@ -16,10 +16,11 @@ type Health struct {
 	Jobs      map[string]*JobHealth `json:"jobs"`
 }
 
-// DatabaseHealth is the last ping.
+// DatabaseHealth is what the last ping or run found of the database.
 type DatabaseHealth struct {
 	OK        bool      `json:"ok"`
 	CheckedAt time.Time `json:"checked_at"`
+	Source    string    `json:"source,omitempty"` // "ping" or "run"
 	Error     string    `json:"error,omitempty"`
 }
 
@@ -40,7 +41,8 @@ type JobHealth struct {
 	Due         time.Time `json:"due,omitzero"` // overdue from then on, without a new file
 }
 
-// Healthy is the scheduler running and the last database ping good.
+// Healthy is the scheduler running and the database answering its last
+// ping or run.
 func (m *Monitor) Healthy() (Health, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

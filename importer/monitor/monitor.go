@@ -62,7 +62,7 @@ func New() *Monitor {
 		}, []string{"job"}),
 		databaseUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sluice_database_up",
-			Help: "1 if the last database ping succeeded, else 0.",
+			Help: "1 if the database answered the last ping or run, else 0.",
 		}),
 		health: Health{Jobs: map[string]*JobHealth{}},
 	}
@@ -165,10 +165,17 @@ func (m *Monitor) SetScheduler(running bool) {
 }
 
 // SetPing records a database ping's outcome.
-func (m *Monitor) SetPing(at time.Time, err error) {
+func (m *Monitor) SetPing(at time.Time, err error) { m.setDatabase(at, err, "ping") }
+
+// DatabaseSeen records what a run found of the database: err is it
+// unreachable (or gone mid-import), nil is it answering. /healthz follows
+// it at once rather than at the next ping.
+func (m *Monitor) DatabaseSeen(at time.Time, err error) { m.setDatabase(at, err, "run") }
+
+func (m *Monitor) setDatabase(at time.Time, err error, source string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.health.Database = DatabaseHealth{OK: err == nil, CheckedAt: at.UTC()}
+	m.health.Database = DatabaseHealth{OK: err == nil, CheckedAt: at.UTC(), Source: source}
 	if err != nil {
 		m.health.Database.Error = err.Error()
 		m.databaseUp.Set(0)

@@ -50,7 +50,13 @@ type Options struct {
 
 	// beforeRun, in tests, runs at the start of every run.
 	beforeRun func(job string)
+	// afterPing, in tests, is told of each ping's time.
+	afterPing func(at time.Time)
 }
+
+// DefaultPingEvery is how often the daemon pings its database when
+// Options do not say. Runs report what they find at once besides.
+const DefaultPingEvery = 10 * time.Second
 
 // Daemon is a running scheduler. Run drives it.
 type Daemon struct {
@@ -86,7 +92,7 @@ func New(o Options) (*Daemon, error) {
 		o.Monitor = monitor.New()
 	}
 	if o.PingEvery <= 0 {
-		o.PingEvery = 30 * time.Second
+		o.PingEvery = DefaultPingEvery
 	}
 	if o.Notify == nil {
 		o.Notify = func(string) {}
@@ -204,7 +210,11 @@ func (d *Daemon) ping(ctx context.Context) {
 	if err != nil {
 		d.log.Warn("database ping failed", "err", err)
 	}
-	d.mon.SetPing(d.clock.Now(), err)
+	now := d.clock.Now()
+	d.mon.SetPing(now, err)
+	if d.o.afterPing != nil {
+		d.o.afterPing(now)
+	}
 }
 
 // errPanic is a run that panicked; the daemon recovers and lives on.

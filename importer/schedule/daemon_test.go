@@ -55,8 +55,11 @@ type world struct {
 	mon    *monitor.Monitor
 	reload chan struct{}
 	d      *Daemon
-	stop   context.CancelFunc
-	done   chan error
+
+	pingMu   sync.Mutex
+	lastPing time.Time // the main loop's last ping, on the fake clock
+	stop     context.CancelFunc
+	done     chan error
 }
 
 // t0 is when the fake clock starts: a few seconds before a minute's
@@ -107,6 +110,11 @@ func (w *world) start(o Options) {
 	o.Monitor = w.mon
 	o.Reload = w.reload
 	o.Clock = w.clock
+	o.afterPing = func(at time.Time) {
+		w.pingMu.Lock()
+		defer w.pingMu.Unlock()
+		w.lastPing = at
+	}
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = 10 * time.Second
 	}
@@ -120,7 +128,7 @@ func (w *world) start(o Options) {
 	go func() { w.done <- d.Run(ctx) }()
 	w.t.Cleanup(func() { w.shutdown() })
 	// Started once it has pinged; the clock may move then.
-	w.waitFor("the first ping", 10*time.Second, func() bool { h, _ := w.mon.Healthy(); return !h.Database.CheckedAt.IsZero() })
+	w.waitFor("the first ping", 10*time.Second, func() bool { return !w.pinged().IsZero() })
 }
 
 // shutdown stops the daemon and returns Run's error.
@@ -341,7 +349,8 @@ func TestDaemonSettle(t *testing.T) {
 
 // TestDaemonOutageSQLite: while another process holds the SQLite file's
 // write lock longer than the URL's timeout, the run is retried with
-// backoff, and imports once the lock is gone.
+// backoff, and imports once the lock is gone; /healthz follows the runs
+// at once: 503 while they cannot write, 200 when one could.
 func TestDaemonOutageSQLite(t *testing.T) {
 	t.Parallel()
 	url := "sqlite:///d.db?timeout=0.1"
@@ -368,11 +377,19 @@ func TestDaemonOutageSQLite(t *testing.T) {
 	w.waitFor("a retry logged", 10*time.Second, func() bool {
 		return strings.Contains(w.logs.String(), "database unreachable; retrying")
 	})
+	// At once, with no ping since the one at start that found it well.
+	if h, ok := w.mon.Healthy(); ok || h.Database.Source != "run" || !strings.Contains(h.Database.Error, "locked") {
+		t.Errorf("while the run cannot write: healthy %t, %+v; want 503 from the run", ok, h.Database)
+	}
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
 	w.advanceUntil("imported after the lock went", 200*time.Millisecond, func() bool { return w.okRuns() == 1 })
+	w.idle()
+	if h, ok := w.mon.Healthy(); !ok || h.Database.Source != "run" {
+		t.Errorf("after the import: healthy %t, %+v; want 200 from the run", ok, h.Database)
+	}
 }
 
 // TestDaemonOutagePostgres: the server is unreachable for the first
@@ -655,11 +672,14 @@ func (w *world) advance(d time.Duration) {
 	w.idle()
 	w.clock.Advance(d)
 	now := w.clock.Now()
-	w.waitFor("the ping at "+now.String(), 10*time.Second, func() bool {
-		h, _ := w.mon.Healthy()
-		return !h.Database.CheckedAt.Before(now)
-	})
+	w.waitFor("the ping at "+now.String(), 10*time.Second, func() bool { return !w.pinged().Before(now) })
 	w.idle()
+}
+
+func (w *world) pinged() time.Time {
+	w.pingMu.Lock()
+	defer w.pingMu.Unlock()
+	return w.lastPing
 }
 
 // metric reads one series' line from /metrics.

@@ -169,6 +169,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.
 	var kept []importer.Result
 	for attempt := 1; ; attempt++ {
 		results, err := g.runOnce(j)
+		g.reportDatabase(err)
 		final := err == nil || !models.Unreachable(err) || d.runCtx.Err() != nil || attempt >= retry.Attempts
 		for _, r := range results {
 			if r.Status == models.StatusOK || final {
@@ -256,4 +257,14 @@ func importedNew(results []importer.Result) bool {
 		}
 	}
 	return false
+}
+
+// reportDatabase tells /healthz what a run found of the database at
+// once, not at the next ping: unreachable (503), or reached (any other
+// outcome, a failed file's bad data included).
+func (g *generation) reportDatabase(err error) {
+	if !models.Unreachable(err) {
+		err = nil
+	}
+	g.d.mon.DatabaseSeen(g.d.clock.Now(), err)
 }
