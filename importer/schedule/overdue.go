@@ -66,7 +66,8 @@ func (d *Daemon) checkJobOverdue(ctx context.Context, g *generation, j *importer
 	d.mon.SetWatch(j.Name, state, true)
 	switch {
 	case became:
-		d.log.Warn("job overdue: "+state.String(), "job", j.Name, "since", state.Since, "expect_every", importer.FormatLongDuration(state.ExpectEvery))
+		d.log.Warn("job overdue: no new file for longer than source.expect_every", "job", j.Name,
+			"since", state.Since.UTC().Format(time.RFC3339), "expect_every", importer.FormatLongDuration(state.ExpectEvery), "no_file_yet", state.NoFileYet)
 		m := notify.Message{Event: notify.Overdue, Job: j.Name, Status: "overdue", Since: state.Since.UTC(),
 			ExpectEvery: importer.FormatLongDuration(state.ExpectEvery)}
 		d.background(func() { d.sender.Send(context.WithoutCancel(ctx), j.Notify(), m) })
