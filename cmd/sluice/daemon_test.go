@@ -173,14 +173,7 @@ func TestDaemonRunNowSettles(t *testing.T) {
 	work := t.TempDir()
 	copySample(t, work)
 	config := filepath.Join(work, "config.yaml")
-	text, err := os.ReadFile(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text = []byte(strings.Replace(string(text), "      encoding: utf-8\n", "      encoding: utf-8\n      settle: 1s\n", 1))
-	if err := os.WriteFile(config, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	replaceInFile(t, config, "      encoding: utf-8\n", "      encoding: utf-8\n      settle: 1s\n")
 	now := time.Now() // the socks dumps were copied just now; the stock ones long ago
 	old := now.Add(-time.Hour)
 	for _, m := range []string{"09", "10", "11"} {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,14 +37,7 @@ func TestImportNotifies(t *testing.T) {
 	work := t.TempDir()
 	copySample(t, work)
 	config := filepath.Join(work, "config.yaml")
-	text, err := os.ReadFile(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text = []byte(strings.Replace(string(text), "\njobs:\n", "\nnotify:\n  - {url: \"${HOOK_URL}\", on: [failed, rejects, ok]}\n  - {url: \"${BAD_HOOK_URL}\"}\njobs:\n", 1))
-	if err := os.WriteFile(config, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	replaceInFile(t, config, "\njobs:\n", "\nnotify:\n  - {url: \"${HOOK_URL}\", on: [failed, rejects, ok]}\n  - {url: \"${BAD_HOOK_URL}\"}\njobs:\n")
 	s := newSluiceCmd(bin, work, "sqlite:///"+filepath.Join(work, "n.db"))
 	s.env = append(s.env, "HOOK_URL="+good.URL+"/hook/s3cr3t", "BAD_HOOK_URL="+bad.URL+"/hook/t0ken")
 	code, stdout, stderr := s.run(t, "import", "--config", config)

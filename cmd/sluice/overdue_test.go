@@ -12,6 +12,22 @@ import (
 	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
+// replaceInFile replaces the first old in the file at path with new,
+// failing the test when there is none.
+func replaceInFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), old) {
+		t.Fatalf("%s has no %q", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(text), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHistoryAndCheckOverdue: with source.expect_every, sluice history and
 // check say when the next file is due, and that it is overdue once the
 // last import (moved 40 days back in the ledger) is older than that.
@@ -25,14 +41,7 @@ func TestHistoryAndCheckOverdue(t *testing.T) {
 			work := t.TempDir()
 			copySample(t, work)
 			config := filepath.Join(work, "config.yaml")
-			text, err := os.ReadFile(config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text = []byte(strings.Replace(string(text), "      encoding: utf-8\n", "      encoding: utf-8\n      expect_every: 5w\n", 1))
-			if err := os.WriteFile(config, text, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			replaceInFile(t, config, "      encoding: utf-8\n", "      encoding: utf-8\n      expect_every: 5w\n")
 			s := newSluiceCmd(bin, work, url)
 			if code, stdout, stderr := s.run(t, "import", "--config", config); code != 0 {
 				t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
