@@ -707,16 +707,19 @@ func (w *world) metric(series string) string {
 // TestDaemonOverdue: with source.expect_every, a job with no new file for
 // that long becomes overdue (counted from its last import, else from the
 // daemon's start): the gauge, /healthz, one log line and one overdue
-// notification however many checks follow; a new file ends it.
+// notification however many checks follow; a new file ends it. A file
+// imported by hand meanwhile counts as a new one.
 func TestDaemonOverdue(t *testing.T) {
 	t.Parallel()
 	const every = 35 * 24 * time.Hour
 	cases := []struct {
 		name     string
 		imported time.Time // a file imported before the daemon starts; zero for none
+		byHand   time.Time // a file imported by sluice import while it runs; zero for none
 	}{
-		{"no file yet", time.Time{}},
-		{"since the last import", t0.Add(-10 * 24 * time.Hour)},
+		{"no file yet", time.Time{}, time.Time{}},
+		{"since the last import", t0.Add(-10 * 24 * time.Hour), time.Time{}},
+		{"a file imported by hand counts", time.Time{}, t0.Add(20 * 24 * time.Hour)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -731,6 +734,10 @@ func TestDaemonOverdue(t *testing.T) {
 				w.importAt(w.write("socks-0.csv", "sku,name\nA,x\n", c.imported.Add(-time.Hour)), c.imported)
 			}
 			w.start(Options{})
+			if !c.byHand.IsZero() {
+				since = c.byHand
+				w.importAt(w.write("socks-0.csv", "sku,name\nA,x\n", c.byHand.Add(-time.Hour)), c.byHand)
+			}
 			due := since.Add(every)
 			w.advance(due.Add(-time.Minute).Sub(w.clock.Now()))
 			if h, _ := w.mon.Healthy(); h.Jobs["socks"].Overdue || h.Jobs["socks"].State == "overdue" || !h.Jobs["socks"].Due.Equal(due) {

@@ -12,8 +12,8 @@ import (
 // watch is the daemon's view of a job with source.expect_every.
 type watch struct {
 	firstSeen time.Time // when this daemon began watching the job
-	last      time.Time // the last import known; zero for none
-	loaded    bool      // the ledger's last import has been read
+	last      time.Time // the last import known (the ledger's or this daemon's); zero for none
+	loaded    bool      // the ledger has been read once
 	overdue   bool      // said already: the log line and notification go once
 }
 
@@ -29,8 +29,9 @@ func (d *Daemon) checkOverdue(ctx context.Context) {
 // checkJobOverdue updates job j's overdue state; imported says a run
 // has just imported a new file. A job becomes overdue when no new file
 // was imported for source.expect_every, counted from the last import (in
-// the ledger, or by this daemon), else from when the daemon first saw
-// the job. Becoming overdue is logged and notified once; a new file ends it.
+// the ledger, by this daemon or by hand), else from when the daemon first
+// saw the job. Becoming overdue is logged and notified once; a new file
+// ends it.
 func (d *Daemon) checkJobOverdue(ctx context.Context, g *generation, j *importer.Job, imported bool) {
 	if j.ExpectEvery() <= 0 {
 		d.mon.SetWatch(j.Name, importer.Watch{}, false)
@@ -38,9 +39,16 @@ func (d *Daemon) checkJobOverdue(ctx context.Context, g *generation, j *importer
 	}
 	now := d.clock.Now()
 	w := d.watchOf(j.Name, now)
-	if !w.loaded && !imported {
-		// Outside the lock: the database may be slow. A ledger that
-		// cannot be read now is read at the next check.
+	state, due := d.watchState(j, w, now, imported)
+	d.watchMu.Lock()
+	read := !w.loaded || due
+	d.watchMu.Unlock()
+	if read && !imported {
+		// The ledger once, and again before saying the job is overdue: a
+		// file imported by hand (sluice import) counts too. Outside the
+		// lock, since the database may be slow; one that cannot be read
+		// now is read at the next check, the daemon's own view standing
+		// meanwhile.
 		if a, err := g.activity(ctx, j.Name); err == nil {
 			d.watchMu.Lock()
 			w.loaded = true
@@ -48,17 +56,10 @@ func (d *Daemon) checkJobOverdue(ctx context.Context, g *generation, j *importer
 				w.last = a.LastImport
 			}
 			d.watchMu.Unlock()
+			state, _ = d.watchState(j, w, now, false)
 		}
 	}
 	d.watchMu.Lock()
-	if imported {
-		w.last, w.loaded = now, true
-	}
-	since, noFile := w.last, w.last.IsZero()
-	if noFile {
-		since = w.firstSeen
-	}
-	state, _ := j.Watch(since, noFile, now)
 	became := state.Overdue && !w.overdue
 	ended := !state.Overdue && w.overdue
 	w.overdue = state.Overdue
@@ -74,6 +75,22 @@ func (d *Daemon) checkJobOverdue(ctx context.Context, g *generation, j *importer
 	case ended:
 		d.log.Info("job no longer overdue: a new file was imported", "job", j.Name)
 	}
+}
+
+// watchState is job j's state by w at now; imported records a new
+// file first. due says it is overdue by what the daemon knows.
+func (d *Daemon) watchState(j *importer.Job, w *watch, now time.Time, imported bool) (importer.Watch, bool) {
+	d.watchMu.Lock()
+	defer d.watchMu.Unlock()
+	if imported {
+		w.last = now
+	}
+	since, noFile := w.last, w.last.IsZero()
+	if noFile {
+		since = w.firstSeen
+	}
+	state, _ := j.Watch(since, noFile, now)
+	return state, state.Overdue
 }
 
 // watchOf returns job's watch, starting it at now if it is new.
