@@ -189,3 +189,30 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackText: the one line a Slack channel shows for each event.
+func TestSlackText(t *testing.T) {
+	t.Parallel()
+	since := time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC)
+	cases := []struct {
+		m    Message
+		want string
+	}{
+		{failedMsg, ":x: sluice *socks* `socks-2026-12.csv` FAILED on db1: line 8, column 2 (price): \"x\" is not a decimal"},
+		{Message{Event: Rejects, Job: "socks", File: "/srv/in/socks-2026-12.csv", Status: "ok", Rows: 10, Inserted: 4, Updated: 3, Unchanged: 1, Rejected: 2, RejectFile: "/srv/rejects/socks.csv", Duration: 0.25, Host: "db1"},
+			":warning: sluice *socks* `socks-2026-12.csv` on db1: 10 rows, 4 inserted, 3 updated, 1 unchanged, 2 rejected in 0.2s\nrejects in `/srv/rejects/socks.csv`"},
+		{Message{Event: OK, Job: "socks", File: "/srv/in/socks-2026-12.csv", Status: "ok", Rows: 10, Inserted: 10, Duration: 2, Host: "db1"},
+			":white_check_mark: sluice *socks* `socks-2026-12.csv` on db1: 10 rows, 10 inserted, 0 updated, 0 unchanged, 0 rejected in 2.0s"},
+		{Message{Event: Overdue, Job: "socks", Status: "overdue", Since: since, ExpectEvery: "35d", Host: "db1"},
+			":hourglass: sluice *socks* is overdue on db1: no new file since 2026-11-01 03:00 UTC (source.expect_every: 35d)"},
+	}
+	for _, c := range cases {
+		m := c.m
+		if m.Host == "" {
+			m.Host = "db1"
+		}
+		if got := m.slackText(); got != c.want {
+			t.Errorf("%s:\n%s\nwant\n%s", c.m.Event, got, c.want)
+		}
+	}
+}

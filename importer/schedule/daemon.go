@@ -170,6 +170,12 @@ func (d *Daemon) reload() {
 	d.mu.Unlock()
 	old.retire()
 	g.start()
+	// A file left settling is still checked when it can have settled.
+	for job, at := range old.pendingRechecks() {
+		if j, err := cfg.Job(job); err == nil {
+			g.recheck(j, at)
+		}
+	}
 	d.log.Info("config reloaded", "config", d.o.ConfigPath, "jobs", len(cfg.Jobs))
 	d.o.Notify("STATUS=scheduling " + g.summary())
 }

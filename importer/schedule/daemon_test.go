@@ -318,6 +318,11 @@ func TestDaemonSettle(t *testing.T) {
 			w.idle()
 			w.clock.Advance(3 * time.Second)
 		}, t0.Add(8 * time.Second), 2},
+		{"a reload while it settles", "@monthly", func(w *world, _ string) {
+			w.reload <- struct{}{}
+			w.waitFor("config reloaded", 10*time.Second, func() bool { return strings.Contains(w.logs.String(), "config reloaded") })
+			w.clock.Advance(settle)
+		}, t0.Add(settle), 1},
 		{"a tick at the same moment", "* * * * *", func(w *world, _ string) {
 			w.clock.Advance(settle) // t0 + 5 s is 03:00:00, the tick
 		}, t0.Add(settle), 1},

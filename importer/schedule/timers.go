@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"maps"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -74,6 +75,13 @@ func (g *generation) recheck(j *importer.Job, at time.Time) {
 		g.d.log.Info("re-checking the files that were settling", "job", j.Name)
 		g.run(j)
 	}()
+}
+
+// pendingRechecks are the re-checks not done yet, by job name.
+func (g *generation) pendingRechecks() map[string]time.Time {
+	g.recheckMu.Lock()
+	defer g.recheckMu.Unlock()
+	return maps.Clone(g.rechecks)
 }
 
 // halt stops the generation's timers: no more ticks nor re-checks.
