@@ -39,6 +39,10 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 	log := im.log.With("job", j.Name, "file", f.Name)
 	switch {
 	case err != nil:
+		if ctx.Err() == nil {
+			// "unexpected EOF" says nothing to an operator: the server went away.
+			err = models.Lost(im.db.Target, err)
+		}
 		res.Status, res.Err = models.StatusFailed, err
 		if ctx.Err() != nil {
 			res.Status = models.StatusInterrupted

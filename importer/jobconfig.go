@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -27,6 +28,8 @@ type JobConfig struct {
 	Mode     models.Mode    `yaml:"mode"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
+	// Notify are the job's own notify: targets, after the top-level ones.
+	Notify []notify.Target `yaml:"notify"`
 }
 
 // SourceConfig is the source: block of a job.
@@ -45,6 +48,9 @@ type SourceConfig struct {
 	// move files away once imported. Otherwise it is a failed run, since
 	// a typo in path would import nothing, silently, forever.
 	AllowEmpty bool `yaml:"allow_empty"`
+	// ExpectEvery ("35d", "5w") makes the job overdue when no new file
+	// has been imported for that long; "" never.
+	ExpectEvery string `yaml:"expect_every"`
 }
 
 // DefaultSettle is source.settle when the config does not say.

@@ -315,6 +315,7 @@ func sqliteDecimal(s string) (any, error) {
 // adds the usual file-system causes when the file will not open.
 func (*sqliteDialect) diagnose(Target, error) *ServerError { return nil }
 func (*sqliteDialect) denied(error) bool                   { return false }
+func (*sqliteDialect) lostHint() string                    { return "" }
 func (*sqliteDialect) grant(Target, string, string) string { return "" }
 
 // unreachable: the busy error, from either driver, once busy_timeout ran

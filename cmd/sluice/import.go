@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -55,6 +56,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := importer.Options{Force: *force, DryRun: *dryRun}
+	// Told even when interrupted: that is news too. Bounded by its timeout.
+	sender, nctx := notify.New(notify.Options{Log: log}), context.WithoutCancel(ctx)
 	failed := false
 	for _, j := range jobs {
 		var results []importer.Result
@@ -62,6 +65,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			results, err = im.ImportFiles(ctx, j, files, opt)
 		} else {
 			results, err = im.RunJob(ctx, j, opt)
+		}
+		if !*dryRun {
+			importer.Notify(nctx, sender, j, results, err)
 		}
 		var locked *importer.LockedError
 		if errors.As(err, &locked) {
