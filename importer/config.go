@@ -13,6 +13,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sluice-dev/sluice/importer/notify"
 )
 
 // DefaultConfigPath is where sluice looks for its configuration when
@@ -27,7 +29,9 @@ type ConfigFile struct {
 	Path     string
 	Database DatabaseConfig `yaml:"database"`
 	Daemon   DaemonConfig   `yaml:"daemon"`
-	Jobs     []*Job         `yaml:"jobs"`
+	// Notify are the targets told of every job's runs.
+	Notify []notify.Target `yaml:"notify"`
+	Jobs   []*Job          `yaml:"jobs"`
 }
 
 // DaemonConfig is the daemon: block: how schedules are read and how runs
@@ -200,15 +204,23 @@ func (c *ConfigFile) validate(file string) error {
 	case r.MaxDelay == 0:
 		r.MaxDelay = DefaultRetryMaxDelay
 	}
+	top, err := checkTargets(c.Notify, "notify", fail)
+	if err != nil {
+		return err
+	}
 	parser := c.ScheduleParser()
 	seen := map[string]bool{}
 	for i, decl := range c.Jobs {
 		if decl == nil {
 			return fail(fmt.Sprintf("jobs[%d]", i), "empty job")
 		}
-		j, err := decl.JobConfig.compile(c.Dir(), parser, func(field, format string, args ...any) error {
+		jfail := func(field, format string, args ...any) error {
 			return fail(fmt.Sprintf("jobs[%d].%s", i, field), format, args...)
-		})
+		}
+		j, err := decl.JobConfig.compile(c.Dir(), parser, jfail)
+		if err == nil {
+			err = j.compileWatch(top, jfail)
+		}
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
@@ -48,6 +49,7 @@ type Importer struct {
 	// maxSuspects bounds the keys held as possibly repeated before a
 	// file is staged whole; tests lower it to reach that path.
 	maxSuspects int
+	slowNotice  sync.Once // see noticeSlowDriver
 }
 
 // ProgressFunc starts progress reporting for a file of size bytes and
@@ -93,6 +95,11 @@ type Options struct {
 	// Settle leaves files modified less than this long ago for a later
 	// run: they may still be being written (see source.settle).
 	Settle time.Duration
+	// Unsettled, when set, is told of each file Settle left out and when
+	// it can have settled (its modification time + Settle): the daemon
+	// re-checks the job then instead of waiting for the next tick, which
+	// for a monthly schedule is next month.
+	Unsettled func(f File, settlesAt time.Time)
 	// QuietSkips neither records nor logs (above debug) files already
 	// imported, nor warns of an empty source: the daemon meets both on
 	// every tick.
@@ -126,7 +133,7 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		return nil, nil
 	}
 	if opt.Settle > 0 {
-		files = im.settled(j, files, opt.Settle)
+		files = im.settled(j, files, opt)
 	}
 	var results []Result
 	for _, f := range files {
@@ -145,15 +152,21 @@ func (im *Importer) ImportFiles(ctx context.Context, j *Job, paths []string, opt
 	return im.RunJob(ctx, j.WithFiles(paths), opt)
 }
 
-// settled drops the files modified within settle, logging each: a file
-// still being copied in would otherwise be imported half-written (or fail
-// its checksum check). Real time, not the injected clock: mtimes are real.
-func (im *Importer) settled(j *Job, files []File, settle time.Duration) []File {
+// settled drops the files modified within opt.Settle, logging each: a
+// file still being copied in would otherwise be imported half-written (or
+// fail its checksum check). Ages are read on the importer's clock, which
+// is the real one outside tests; a test's fake clock dates its files.
+func (im *Importer) settled(j *Job, files []File, opt Options) []File {
 	out := files[:0:0]
+	now := im.cfg.Now()
 	for _, f := range files {
-		if age := time.Since(f.ModTime); !f.ModTime.IsZero() && age < settle {
-			im.log.Info("file still being written, left for the next run", "job", j.Name, "file", f.Name,
-				"modified_ago", age.Round(time.Millisecond), "settle", settle)
+		if age := now.Sub(f.ModTime); !f.ModTime.IsZero() && age < opt.Settle {
+			at := f.ModTime.Add(opt.Settle)
+			im.log.Info("file still being written; checked again once settled", "job", j.Name, "file", f.Name,
+				"modified_ago", age.Round(time.Millisecond), "settle", opt.Settle, "settles_at", at.Format(time.RFC3339Nano))
+			if opt.Unsettled != nil {
+				opt.Unsettled(f, at)
+			}
 			continue
 		}
 		out = append(out, f)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -29,6 +30,8 @@ type JobConfig struct {
 	Rejects  RejectsConfig  `yaml:"rejects"`
 	// ColumnsPolicy: what a header that differs from Columns does (drift.go).
 	ColumnsPolicy ColumnsPolicy `yaml:"columns_policy"`
+	// Notify are the job's own notify: targets, after the top-level ones.
+	Notify []notify.Target `yaml:"notify"`
 }
 
 // SourceConfig is the source: block of a job.
@@ -47,6 +50,9 @@ type SourceConfig struct {
 	// move files away once imported. Otherwise it is a failed run, since
 	// a typo in path would import nothing, silently, forever.
 	AllowEmpty bool `yaml:"allow_empty"`
+	// ExpectEvery ("35d", "5w") makes the job overdue when no new file
+	// has been imported for that long; "" never.
+	ExpectEvery string `yaml:"expect_every"`
 }
 
 // DefaultSettle is source.settle when the config does not say.

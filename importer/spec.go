@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -22,6 +23,8 @@ type Job struct {
 	columns     []column // in declaration order
 	keyIdx      []int    // indexes into columns, in key order
 	rejectLimit rejectLimit
+	notify      []notify.Target // top-level, then the job's
+	expectEvery time.Duration
 	added       []AddedColumn // columns this file's new CSV columns became (columns_policy.extra: add)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/models"
@@ -64,6 +65,11 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		tableOK := checkTable(ctx, e.stdout, db, j, tables[i])
 		filesOK := checkFiles(ctx, e.stdout, j)
 		ok = ok && tableOK && filesOK
+	}
+	// Overdue is news, not a fault of the setup: it does not fail check.
+	if err := printWatch(ctx, e.stdout, db, cfg.Jobs, time.Now()); err != nil {
+		printDBError(e.stdout, "", err)
+		return errFailed
 	}
 	if !ok {
 		return errFailed

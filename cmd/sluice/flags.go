@@ -96,17 +96,21 @@ func (g *globals) logger(e *env) (*slog.Logger, error) {
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	w := e.stderr
+	var log *slog.Logger
 	switch strings.ToLower(g.logFormat) {
 	case "text":
 		if _, journal := e.lookup("JOURNAL_STREAM"); journal {
 			// Under systemd the journal stamps every line itself.
 			opts.ReplaceAttr = dropTime
 		}
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		log = slog.New(slog.NewTextHandler(w, opts))
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		log = slog.New(slog.NewJSONHandler(w, opts))
+	default:
+		return nil, &usageError{msg: fmt.Sprintf("bad --log-format %q (want text or json)", g.logFormat), hint: "--log-format json"}
 	}
-	return nil, &usageError{msg: fmt.Sprintf("bad --log-format %q (want text or json)", g.logFormat), hint: "--log-format json"}
+	models.SetDriverLog(log)
+	return log, nil
 }
 
 // dropTime removes the record's time from a log line.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -56,6 +57,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := importer.Options{Force: *force, DryRun: *dryRun}
+	// Told even when interrupted: that is news too. Bounded by its timeout.
+	sender, nctx := notify.New(notify.Options{Log: log}), context.WithoutCancel(ctx)
 	failed := false
 	for _, j := range jobs {
 		var results []importer.Result
@@ -63,6 +66,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			results, err = im.ImportFiles(ctx, j, files, opt)
 		} else {
 			results, err = im.RunJob(ctx, j, opt)
+		}
+		if !*dryRun {
+			importer.Notify(nctx, sender, j, results, err)
 		}
 		var locked *importer.LockedError
 		if errors.As(err, &locked) {
@@ -107,6 +113,9 @@ func printResult(w io.Writer, r importer.Result) {
 			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, r.Rejected, r.Duration.Round(time.Millisecond), rate)
 		if c.Duplicates > 0 {
 			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
+			if n := folded(r.Folded); n > 0 {
+				fmt.Fprintf(w, ", %d of them spelled differently but one key under the table's collation %s", n, r.Folded[0].Collation)
+			}
 		}
 		if r.RejectFile != "" {
 			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
@@ -128,6 +137,16 @@ func printDrift(w io.Writer, d importer.Drift) {
 	for _, a := range d.Added {
 		fmt.Fprintf(w, "  drift: new CSV column %q added to the table as %s %s; add to config.yaml under columns:\n      %s\n", a.Header, a.Column, a.Type, a.Config)
 	}
+}
+
+// folded counts the lines that a table's collation folded into a later
+// line's key.
+func folded(groups []models.Folded) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Lines) - 1
+	}
+	return n
 }
 
 // displayPath shows paths relative to the working directory when that is
