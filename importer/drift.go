@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sluice-dev/sluice/importer/infer"
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -112,6 +113,18 @@ type AddedColumn struct {
 
 // Any reports whether there was drift.
 func (d Drift) Any() bool { return len(d.Extra)+len(d.Missing)+len(d.Added) > 0 }
+
+// message is the drift as a notification carries it; nil for none.
+func (d Drift) message() *notify.Drift {
+	if !d.Any() {
+		return nil
+	}
+	m := &notify.Drift{Extra: d.Extra, Missing: d.Missing}
+	for _, a := range d.Added {
+		m.Added = append(m.Added, notify.DriftColumn{Column: a.Column, Header: a.Header, Type: string(a.Type), Config: a.Config})
+	}
+	return m
+}
 
 // checkHeader applies the policy to a header's missing and extra columns:
 // the error, when there is one, is the file's.

@@ -36,6 +36,7 @@ func message(r Result) (notify.Message, bool) {
 		Job: r.Job, File: r.Path, Status: r.Status, Rows: r.Rows,
 		Inserted: r.Counts.Inserted, Updated: r.Counts.Updated, Unchanged: r.Counts.Unchanged,
 		Rejected: r.Rejected, RejectFile: r.RejectFile, Duration: r.Duration.Seconds(),
+		Drift: r.Drift.message(),
 	}
 	switch {
 	case r.DryRun || r.Status == models.StatusSkipped:

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sluice-dev/sluice/models/dbtest"
@@ -149,13 +153,29 @@ func TestInitWriteNew(t *testing.T) {
 	}
 }
 
-// TestDriftSummary: sluice check and the import's summary say what the
-// columns_policy does, the summary with the line to add to config.yaml.
+// TestDriftSummary: sluice check, the import's summary and its
+// notification say what the columns_policy does, the summary and the
+// notification with the line to add to config.yaml.
 func TestDriftSummary(t *testing.T) {
 	bin := buildSluice(t)
 	work := t.TempDir()
+	var mu sync.Mutex
+	var got []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
 	config := `database:
   url: sqlite:///drift.db
+notify:
+  - {url: "` + hook.URL + `", on: [ok]}
 jobs:
   - name: items
     source: {path: "in/items-*.csv"}
@@ -193,6 +213,17 @@ jobs:
 	}
 	if code != 0 || !strings.Contains(stderr, "new CSV column added to the table inside the file's transaction") {
 		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	// The notification carries the drift.
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("%d notifications, want 1: %v", len(got), got)
+	}
+	drift, _ := json.Marshal(got[0]["drift"])
+	want := `{"added":[{"column":"price","config":"- {name: price, csv: Price, type: decimal, precision: 5, scale: 2}","csv":"Price","type":"decimal"}],"missing":["colour"]}`
+	if string(drift) != want {
+		t.Errorf("notification's drift\n %s\nwant %s", drift, want)
 	}
 }
 

@@ -30,6 +30,26 @@ type Message struct {
 	// watching the job) and source.expect_every.
 	Since       time.Time `json:"since,omitzero"`
 	ExpectEvery string    `json:"expect_every,omitempty"`
+	// Drift is how the file's header differed from the job's columns
+	// (columns_policy); nil when it did not.
+	Drift *Drift `json:"drift,omitempty"`
+}
+
+// Drift is a file's schema drift: CSV columns ignored, declared columns
+// missing (read as NULL), new columns added to the table, each of those
+// with its line for config.yaml.
+type Drift struct {
+	Extra   []string      `json:"extra,omitempty"`
+	Missing []string      `json:"missing,omitempty"`
+	Added   []DriftColumn `json:"added,omitempty"`
+}
+
+// DriftColumn is a column added to the table.
+type DriftColumn struct {
+	Column string `json:"column"`
+	Header string `json:"csv"`
+	Type   string `json:"type"`
+	Config string `json:"config"` // the line to add under columns:
 }
 
 // body is the request body for format.
@@ -65,6 +85,21 @@ func (m Message) slackText() string {
 		if m.RejectFile != "" {
 			fmt.Fprintf(&b, "\nrejects in `%s`", m.RejectFile)
 		}
+		m.Drift.slackText(&b)
 	}
 	return b.String()
+}
+
+// slackText adds the drift the table saw: columns read as NULL and
+// columns added, with their config lines.
+func (d *Drift) slackText(b *strings.Builder) {
+	if d == nil {
+		return
+	}
+	if len(d.Missing) > 0 {
+		fmt.Fprintf(b, "\ndrift: missing, read as NULL: %s", strings.Join(d.Missing, ", "))
+	}
+	for _, a := range d.Added {
+		fmt.Fprintf(b, "\ndrift: new column %q added as %s %s; add to config.yaml: `%s`", a.Header, a.Column, a.Type, a.Config)
+	}
 }

@@ -203,6 +203,11 @@ func TestSlackText(t *testing.T) {
 			":warning: sluice *socks* `socks-2026-12.csv` on db1: 10 rows, 4 inserted, 3 updated, 1 unchanged, 2 rejected in 0.2s\nrejects in `/srv/rejects/socks.csv`"},
 		{Message{Event: OK, Job: "socks", File: "/srv/in/socks-2026-12.csv", Status: "ok", Rows: 10, Inserted: 10, Duration: 2, Host: "db1"},
 			":white_check_mark: sluice *socks* `socks-2026-12.csv` on db1: 10 rows, 10 inserted, 0 updated, 0 unchanged, 0 rejected in 2.0s"},
+		{Message{Event: OK, Job: "items", File: "/srv/in/items-2.csv", Status: "ok", Rows: 2, Inserted: 1, Updated: 1, Duration: 1, Host: "db1",
+			Drift: &Drift{Extra: []string{"Size"}, Missing: []string{"colour"}, Added: []DriftColumn{{Column: "weight_g", Header: "Weight (g)", Type: "integer", Config: "- {name: weight_g, csv: Weight (g), type: integer}"}}}},
+			":white_check_mark: sluice *items* `items-2.csv` on db1: 2 rows, 1 inserted, 1 updated, 0 unchanged, 0 rejected in 1.0s\n" +
+				"drift: missing, read as NULL: colour\n" +
+				"drift: new column \"Weight (g)\" added as weight_g integer; add to config.yaml: `- {name: weight_g, csv: Weight (g), type: integer}`"},
 		{Message{Event: Overdue, Job: "socks", Status: "overdue", Since: since, ExpectEvery: "35d", Host: "db1"},
 			":hourglass: sluice *socks* is overdue on db1: no new file since 2026-11-01 03:00 UTC (source.expect_every: 35d)"},
 	}
