@@ -3,12 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sluice-dev/sluice/models/dbtest"
@@ -159,23 +156,11 @@ func TestInitWriteNew(t *testing.T) {
 func TestDriftSummary(t *testing.T) {
 	bin := buildSluice(t)
 	work := t.TempDir()
-	var mu sync.Mutex
-	var got []map[string]any
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, "bad message", http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		got = append(got, m)
-		mu.Unlock()
-	}))
-	defer hook.Close()
+	hook := newWebhook(t, "/hook")
 	config := `database:
   url: sqlite:///drift.db
 notify:
-  - {url: "` + hook.URL + `", on: [ok]}
+  - {url: "` + hook.srv.URL + `/hook", on: [ok]}
 jobs:
   - name: items
     source: {path: "in/items-*.csv"}
@@ -215,8 +200,7 @@ jobs:
 		t.Errorf("exit %d\n%s", code, stderr)
 	}
 	// The notification carries the drift.
-	mu.Lock()
-	defer mu.Unlock()
+	got := hook.messages()
 	if len(got) != 1 {
 		t.Fatalf("%d notifications, want 1: %v", len(got), got)
 	}
