@@ -13,6 +13,10 @@ import (
 	"github.com/sluice-dev/sluice/models"
 )
 
+// maxExposure is the worst systemd-analyze security score a generated
+// service may have ("OK" in its words is below 5; 9.0 was "UNSAFE").
+const maxExposure = 2.5
+
 var updateGolden = flag.Bool("update", false, "rewrite the golden units in testdata")
 
 // TestUnitsGolden builds the units for the configs in testdata and
@@ -42,10 +46,13 @@ func TestUnitsGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join("testdata", tt.name)
-			cfg, err := importer.LoadConfig(filepath.Join(dir, "config.yaml"), func(name string) (string, bool) {
+			// As sluice systemd does: through the env file (none here),
+			// then the shell.
+			senv := ReadEnvironment(filepath.Join(dir, "no-such.env"), func(name string) (string, bool) {
 				v, ok := tt.env[name]
 				return v, ok
 			})
+			cfg, err := importer.LoadConfig(filepath.Join(dir, "config.yaml"), senv.Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,6 +62,7 @@ func TestUnitsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			opt := tt.opt
+			opt.RequireEnvFile = senv.Needed()
 			if opt.Binary == "" {
 				opt.Binary = "/usr/local/bin/sluice"
 			}
@@ -100,6 +108,14 @@ func TestUnitsGolden(t *testing.T) {
 				}
 			}
 			systemdtest.Verify(t, analyze, paths...)
+			for _, path := range paths {
+				if !strings.HasSuffix(path, ".service") {
+					continue
+				}
+				if score := systemdtest.Exposure(t, analyze, path); score > maxExposure {
+					t.Errorf("%s: systemd-analyze security scores it %.1f, want at most %.1f", filepath.Base(path), score, maxExposure)
+				}
+			}
 		})
 	}
 }
