@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/sluice-dev/sluice/importer"
@@ -45,6 +47,52 @@ func newFlagSet(e *env, name, synopsis, examples string) (*flag.FlagSet, *global
 	return fs, g
 }
 
+// globalFlags are the flags every command takes (see newFlagSet), which
+// may also come before the command: sluice --config x.yaml import.
+var globalFlags = []string{"config", "log-format", "log-level"}
+
+// splitCommand finds the command in args, moving the global flags given
+// before it to after it, where the command's flag set reads them. A "-h"
+// or "--help" first is returned as the command.
+func splitCommand(args []string) (string, []string, error) {
+	var globals []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" {
+		if args[0] == "-h" || args[0] == "--help" {
+			return args[0], nil, nil
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !slices.Contains(globalFlags, name) {
+			return "", nil, &usageError{
+				msg:  fmt.Sprintf("unknown flag %s before the command%s", args[0], didYouMean(name, globalFlags, dashes)),
+				hint: "sluice --config config.yaml import (only --config, --log-format and --log-level go before the command)",
+			}
+		}
+		n := 1
+		if !hasValue {
+			if len(args) < 2 {
+				return "", nil, &usageError{msg: "flag needs an argument: " + args[0], hint: "sluice " + args[0] + " VALUE import"}
+			}
+			n = 2
+		}
+		globals, args = append(globals, args[:n]...), args[n:]
+	}
+	if len(args) == 0 {
+		if len(globals) > 0 {
+			return "", nil, &usageError{msg: "no command after " + strings.Join(globals, " "), hint: "sluice " + strings.Join(globals, " ") + " import"}
+		}
+		return "", nil, nil
+	}
+	return args[0], append(globals, args[1:]...), nil
+}
+
+// dashes writes a flag's name as the usage does: -n, --config.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
 // parse parses args, turning flag errors into usage errors. Flags may
 // come after positional arguments too (sluice import x.csv --job socks),
 // as people type them; "--" ends the flags. The positional arguments are
@@ -55,11 +103,12 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if len(args) > 0 && args[0] == "--" {
 			return append(rest, args[1:]...), nil
 		}
-		if err := fs.Parse(args); err != nil {
+		if err := parseQuiet(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
 				return nil, errHelp
 			}
-			return nil, &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
+			return nil, &usageError{msg: flagError(fs, err), hint: fs.Name() + " --help"}
 		}
 		// Parse swallows a "--" that ends the flags; everything after it
 		// is positional.
@@ -73,6 +122,29 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+// parseQuiet is fs.Parse without the flag package's own printing of the
+// error and the whole usage: the caller says what went wrong, in one line
+// with a hint.
+func parseQuiet(fs *flag.FlagSet, args []string) error {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = usage }()
+	return fs.Parse(args)
+}
+
+// flagError words a flag error, suggesting the flag an unknown one
+// probably meant.
+func flagError(fs *flag.FlagSet, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return err.Error()
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return fmt.Sprintf("unknown flag %s%s", dashes(name), didYouMean(name, names, dashes))
 }
 
 // parseNoArgs parses args for a command that takes no positional
