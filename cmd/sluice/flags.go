@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -20,8 +21,14 @@ var errHelp = errors.New("help shown")
 // globals are the flags every command takes.
 type globals struct {
 	config    string
-	logFormat string
-	logLevel  string
+	logFormat string // "": text
+	logLevel  string // "": info, or warnings alone on a terminal
+	// structured keeps slog's lines even on a terminal: the daemon's log
+	// is read by machines and people alike.
+	structured bool
+	// consoleSkip drops, on a terminal, log records the command prints
+	// itself (see consoleHandler).
+	consoleSkip func(slog.Record) bool
 }
 
 // newFlagSet returns a flag set with the global flags registered and a
@@ -35,8 +42,8 @@ func newFlagSet(e *env, name, synopsis, examples string) (*flag.FlagSet, *global
 		def = v
 	}
 	fs.StringVar(&g.config, "config", def, "config file (env SLUICE_CONFIG)")
-	fs.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&g.logFormat, "log-format", "", "log format: text or json (default text)")
+	fs.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (default info; on a terminal, warnings and errors in short)")
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: sluice %s\n\n", synopsis)
 		fs.PrintDefaults()
@@ -162,13 +169,17 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 
 // logger builds the slog logger the flags ask for, writing to w.
 func (g *globals) logger(e *env) (*slog.Logger, error) {
+	if g.logLevel == "" && g.logFormat == "" && !g.structured && isTerminal(e.stderr) {
+		return slog.New(newConsoleHandler(e.stderr, g.consoleSkip)), nil
+	}
+	levelName, format := cmp.Or(g.logLevel, "info"), cmp.Or(g.logFormat, "text")
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("bad --log-level %q", g.logLevel), hint: "--log-level info"}
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	w := e.stderr
-	switch strings.ToLower(g.logFormat) {
+	switch strings.ToLower(format) {
 	case "text":
 		if _, journal := e.lookup("JOURNAL_STREAM"); journal {
 			// Under systemd the journal stamps every line itself.
