@@ -90,7 +90,7 @@ func (l *progressLine) start(path string, size int64) func(importer.Progress) {
 func (l *progressLine) update(p importer.Progress) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if p.Pass != l.p.Pass {
+	if p.Pass != l.p.Pass || p.Done != l.p.Done { // Done: the merge begins
 		l.passStart = l.now()
 	}
 	l.p = p
@@ -125,8 +125,8 @@ func (l *progressLine) clear() {
 	}
 }
 
-// text is the line, at most width-1 columns: "socks-2026-10.csv load 45%
-// [=====>      ] 58/130 MB 40 MB/s 123456 rows".
+// text is the line, at most width-1 columns: "socks-2026-10.csv load
+// 45% [=======         ] 58/130 MB 40 MB/s 123456 rows".
 func (l *progressLine) text() string {
 	p := l.p
 	pass := p.Pass
@@ -134,12 +134,13 @@ func (l *progressLine) text() string {
 		pass = "merge"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-8s", l.name, pass)
+	fmt.Fprintf(&b, "%s %s", l.name, pass)
 	if l.size > 0 && !p.Done {
 		frac := min(float64(p.Bytes)/float64(l.size), 1)
-		const barWidth = 20
+		const barWidth = 16
 		full := int(frac * barWidth)
-		fmt.Fprintf(&b, " %3.0f%% [%s%s] %s/%s", frac*100, strings.Repeat("=", full), strings.Repeat(" ", barWidth-full), megabytes(p.Bytes), megabytes(l.size))
+		fmt.Fprintf(&b, " %3.0f%% [%s%s] %s/%s", frac*100, strings.Repeat("=", full), strings.Repeat(" ", barWidth-full),
+			strings.TrimSuffix(megabytes(p.Bytes), " MB"), megabytes(l.size))
 		if secs := l.now().Sub(l.passStart).Seconds(); secs > 0 && p.Bytes > 0 {
 			fmt.Fprintf(&b, " %s/s", megabytes(int64(float64(p.Bytes)/secs)))
 		}
@@ -149,11 +150,11 @@ func (l *progressLine) text() string {
 	if p.Rows > 0 {
 		fmt.Fprintf(&b, " %d rows", p.Rows)
 	}
-	s := b.String()
-	if max := l.width - 1; len(s) > max && max > 0 {
-		s = s[:max]
+	s := []rune(b.String())
+	if limit := l.width - 1; len(s) > limit && limit > 0 {
+		s = s[:limit]
 	}
-	return s
+	return string(s)
 }
 
 // megabytes is n in MB (10^6 bytes), as sizes are shown by ls -h --si.
