@@ -135,25 +135,19 @@ func (p *Plan) sandbox(u *unitText) {
 // sockets and system calls. systemd-analyze security scores the result;
 // the tests hold it to 2.5 at most.
 func (p *Plan) kernelSandbox(u *unitText) {
-	u.comment("sluice needs no capability, no device and none of the kernel's settings.")
-	u.set("CapabilityBoundingSet", "")
-	u.set("AmbientCapabilities", "")
-	u.set("PrivateDevices", "yes")
-	u.set("PrivateUsers", "yes")
-	u.set("PrivateMounts", "yes")
-	u.set("ProtectClock", "yes")
-	u.set("ProtectControlGroups", "yes")
-	u.set("ProtectHostname", "yes")
-	u.set("ProtectKernelLogs", "yes")
-	u.set("ProtectKernelModules", "yes")
-	u.set("ProtectKernelTunables", "yes")
-	u.comment("Other processes are hidden. Not ProcSubset=pid: /metrics reads /proc/stat.")
-	u.set("ProtectProc", "invisible")
-	u.set("RemoveIPC", "yes")
-	u.set("RestrictNamespaces", "yes")
-	u.set("RestrictRealtime", "yes")
-	u.set("RestrictSUIDSGID", "yes")
-	u.set("LockPersonality", "yes")
+	u.comment("sluice needs no capability, no device and none of the kernel's settings;",
+		"other processes are hidden (not ProcSubset=pid: /metrics reads /proc/stat).")
+	for _, kv := range [][2]string{
+		{"CapabilityBoundingSet", ""}, {"AmbientCapabilities", ""},
+		{"PrivateDevices", "yes"}, {"PrivateUsers", "yes"}, {"PrivateMounts", "yes"},
+		{"ProtectClock", "yes"}, {"ProtectControlGroups", "yes"}, {"ProtectHostname", "yes"},
+		{"ProtectKernelLogs", "yes"}, {"ProtectKernelModules", "yes"}, {"ProtectKernelTunables", "yes"},
+		{"ProtectProc", "invisible"}, {"RemoveIPC", "yes"},
+		{"RestrictNamespaces", "yes"}, {"RestrictRealtime", "yes"}, {"RestrictSUIDSGID", "yes"},
+		{"LockPersonality", "yes"},
+	} {
+		u.set(kv[0], kv[1])
+	}
 	u.comment("Go (and SQLite) never need memory both writable and executable.")
 	u.set("MemoryDenyWriteExecute", "yes")
 	if p.network {
