@@ -17,6 +17,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/models/dbtest"
 )
 
 // runOnTerminal runs the real binary with stdout and stderr on a
@@ -85,6 +86,24 @@ func TestTerminalImport(t *testing.T) {
 	// three rows; the others and the warning two.
 	if rows := screenRows(out, 80); rows > 9 {
 		t.Errorf("%d rows at 80 columns, want at most 9:\n%s", rows, out)
+	}
+
+	// What the import created holds data rows: not world-readable.
+	umask := dbtest.Umask(t)
+	rejects, err := filepath.Glob(filepath.Join(work, "rejects", "socks-socks-2026-10-*.csv"))
+	if err != nil || len(rejects) != 1 {
+		t.Fatalf("reject files %v, %v; want one", rejects, err)
+	}
+	for path, want := range map[string]os.FileMode{
+		filepath.Join(work, "sockmarket.db"): 0o640 &^ umask,
+		rejects[0]:                           0o640 &^ umask,
+		filepath.Join(work, "rejects"):       0o750 &^ umask,
+	} {
+		if st, err := os.Stat(path); err != nil {
+			t.Error(err)
+		} else if st.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), want)
+		}
 	}
 
 	// Asked for, the structured lines come back, on the terminal too.
