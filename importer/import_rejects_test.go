@@ -47,17 +47,8 @@ func testImportRejects(t *testing.T, b dbtest.Backend) {
 		t.Errorf("reject file name %q does not match %s", base, rejectNameRE)
 	}
 	// Reject files hold whole data rows: private to the user and group.
-	umask := dbtest.Umask(t)
-	for path, want := range map[string]os.FileMode{
-		res.RejectFile:               models.PrivateFileMode &^ umask,
-		filepath.Dir(res.RejectFile): models.PrivateDirMode &^ umask,
-	} {
-		if st, err := os.Stat(path); err != nil {
-			t.Error(err)
-		} else if st.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), want)
-		}
-	}
+	dbtest.CheckMode(t, res.RejectFile, models.PrivateFileMode)
+	dbtest.CheckMode(t, filepath.Dir(res.RejectFile), models.PrivateDirMode)
 	const shortRow = "; set source.ragged: true to read missing trailing fields as empty"
 	checkRows(t, "reject file", readRejects(t, res.RejectFile), [][]string{
 		{"line", "column", "reason", "sku", "name", "Color", "price", "quantity", "in_stock", "updated_on", "restocked_at"},

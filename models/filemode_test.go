@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,11 +31,10 @@ func TestSQLiteFileModes(t *testing.T) {
 	}
 	defer release()
 	path := filepath.Join(dir, "new.db")
-	want := PrivateFileMode &^ dbtest.Umask(t)
 	// The database is open, in WAL mode, with a write done: -wal and
 	// -shm exist now.
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-sluice-socks.lock"} {
-		checkMode(t, p, want)
+		dbtest.CheckMode(t, p, PrivateFileMode)
 	}
 
 	// An application's database, made world-readable on purpose, stays so.
@@ -52,16 +50,5 @@ func TestSQLiteFileModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	adb.Close()
-	checkMode(t, app, 0o644)
-}
-
-func checkMode(t *testing.T, path string, want fs.FileMode) {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := st.Mode().Perm(); got != want {
-		t.Errorf("%s: mode %v, want %v", filepath.Base(path), got, want)
-	}
+	dbtest.CheckMode(t, app, 0o644)
 }

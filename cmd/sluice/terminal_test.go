@@ -89,22 +89,13 @@ func TestTerminalImport(t *testing.T) {
 	}
 
 	// What the import created holds data rows: not world-readable.
-	umask := dbtest.Umask(t)
 	rejects, err := filepath.Glob(filepath.Join(work, "rejects", "socks-socks-2026-10-*.csv"))
 	if err != nil || len(rejects) != 1 {
 		t.Fatalf("reject files %v, %v; want one", rejects, err)
 	}
-	for path, want := range map[string]os.FileMode{
-		filepath.Join(work, "sockmarket.db"): 0o640 &^ umask,
-		rejects[0]:                           0o640 &^ umask,
-		filepath.Join(work, "rejects"):       0o750 &^ umask,
-	} {
-		if st, err := os.Stat(path); err != nil {
-			t.Error(err)
-		} else if st.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), want)
-		}
-	}
+	dbtest.CheckMode(t, filepath.Join(work, "sockmarket.db"), 0o640)
+	dbtest.CheckMode(t, rejects[0], 0o640)
+	dbtest.CheckMode(t, filepath.Join(work, "rejects"), 0o750)
 
 	// Asked for, the structured lines come back, on the terminal too.
 	code, out = runOnTerminal(t, s, 80, "import", "--job", "socks", "--force", "--log-level", "info")

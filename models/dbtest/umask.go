@@ -27,3 +27,17 @@ func Umask(t testing.TB) fs.FileMode {
 	}
 	return 0o022
 }
+
+// CheckMode fails the test unless path has the permission bits a file
+// created with mode gets under the process's umask.
+func CheckMode(t testing.TB, path string, mode fs.FileMode) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	if want := mode &^ Umask(t); st.Mode().Perm() != want {
+		t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), want)
+	}
+}
