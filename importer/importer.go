@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
@@ -48,6 +49,7 @@ type Importer struct {
 	// maxSuspects bounds the keys held as possibly repeated before a
 	// file is staged whole; tests lower it to reach that path.
 	maxSuspects int
+	slowNotice  sync.Once // see noticeSlowDriver
 }
 
 // ProgressFunc starts progress reporting for a file of size bytes, before

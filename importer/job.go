@@ -11,11 +11,14 @@ import (
 
 // Result is the outcome of importing one file.
 type Result struct {
-	Job, Path  string
-	Status     string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
-	DryRun     bool
-	Rows       int64 // data records read, rejected ones included
-	Counts     models.Counts
+	Job, Path string
+	Status    string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
+	DryRun    bool
+	Rows      int64 // data records read, rejected ones included
+	Counts    models.Counts
+	// Folded are the lines whose keys the table's collation folded
+	// together (MySQL _ci keys); they are among Counts.Duplicates.
+	Folded     []models.Folded
 	Rejected   int64
 	RejectFile string
 	Duration   time.Duration
@@ -55,6 +58,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 		log.Info("imported", "rows", res.Rows, "inserted", res.Counts.Inserted, "updated", res.Counts.Updated,
 			"unchanged", res.Counts.Unchanged, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
 			"reject_file", res.RejectFile, "duration", res.Duration.Round(time.Millisecond), "dry_run", opt.DryRun)
+		im.noticeSlowDriver(res)
 	}
 	return res
 }
