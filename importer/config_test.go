@@ -26,12 +26,21 @@ func TestLoadConfigErrors(t *testing.T) {
 		err  string // full error text after "<file>" (":line: ..." or ": key: ...")
 	}{
 		// Unknown keys are YAML errors, so they carry a line number.
-		{"unknown_key_top.yaml", `:3: unknown key "databse"`},
-		{"unknown_key_job.yaml", `:5: unknown key "sourse"`},
-		{"unknown_key_column.yaml", `:10: unknown key "typ"`},
-		{"unknown_keys_two.yaml", ":8: unknown key \"colums\"\n" +
-			"testdata/config/unknown_keys_two.yaml:11: unknown key \"maximum\""},
-		{"wrong_value_type.yaml", ":10: cannot unmarshal !!str `ten` into int"},
+		{"unknown_key_top.yaml", `:3: unknown key "databse"; did you mean "database"?`},
+		{"unknown_key_job.yaml", `:5: jobs[0]: unknown key "sourse"; did you mean "source"?`},
+		{"unknown_key_column.yaml", `:10: jobs[0].columns[1]: unknown key "typ"; did you mean "type"?`},
+		{"unknown_keys_two.yaml", ":8: jobs[0]: unknown key \"colums\"; did you mean \"columns\"?\n" +
+			"testdata/config/unknown_keys_two.yaml:11: jobs[0].rejects: unknown key \"maximum\""},
+		// A value of the wrong kind names its key and what it wants, in
+		// words, not yaml.v3's "cannot unmarshal !!seq into time.Duration".
+		{"wrong_value_type.yaml", `:10: jobs[0].columns[1].precision: want a whole number such as 100, got "ten"`},
+		{"settle_list.yaml", `:5: jobs[0].source.settle: want a duration such as 30s, got [1, 2]`},
+		{"settle_number.yaml", `:5: jobs[0].source.settle: want a duration such as 30s, got 30`},
+		{"wrong_types_several.yaml", ":5: jobs[0].source: want keys and values (key: value), got \"data/socks-*.csv\"\n" +
+			"testdata/config/wrong_types_several.yaml:7: jobs[0].key: want a list such as [a, b], got \"sku\"\n" +
+			"testdata/config/wrong_types_several.yaml:9: jobs[0].columns[0].required: want true or false, got \"maybe\"\n" +
+			"testdata/config/wrong_types_several.yaml:10: jobs[0].columns[1]: want keys and values (key: value), got [price, decimal]"},
+		{"jobs_mapping.yaml", `:4: jobs: want a list such as [a, b], got {name: socks, table: socks}`},
 		{"syntax_error.yaml", `:4: found character that cannot start any token`},
 
 		{"unset_variable.yaml", `: ${SLUICE_TEST_NO_SUCH_VAR} is not set and has no default (write ${SLUICE_TEST_NO_SUCH_VAR:-value})`},

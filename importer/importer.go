@@ -52,16 +52,18 @@ type Importer struct {
 	slowNotice  sync.Once // see noticeSlowDriver
 }
 
-// ProgressFunc starts progress reporting for a file of size bytes and
-// returns the function to call as reading goes on. It may return nil to
-// show nothing.
+// ProgressFunc starts progress reporting for a file of size bytes, before
+// its first pass, and returns the function to call as reading goes on. It
+// may return nil to show nothing.
 type ProgressFunc func(name string, size int64) func(Progress)
 
-// Progress is how far the import of a file has come.
+// Progress is how far the import of a file has come: each pass (see
+// PassChecksum) reads the file from its start.
 type Progress struct {
-	Bytes int64 // raw bytes read (compressed bytes for gzip)
-	Rows  int64 // records read, rejected ones included
-	Done  bool  // the last call
+	Pass  string // PassChecksum, PassKeys or PassLoad
+	Bytes int64  // raw bytes the pass has read (compressed bytes for gzip)
+	Rows  int64  // records the load has read, rejected ones included
+	Done  bool   // the load has read the whole file: the last call
 }
 
 // New returns an importer for db, creating or migrating the ledger table

@@ -34,7 +34,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 	start := im.cfg.Now()
 	res := Result{Job: j.Name, Path: f.Name, DryRun: opt.DryRun}
 	run := &models.Run{Job: j.Name, Path: f.Name, StartedAt: start.UTC(), Forced: opt.Force}
-	err := im.runPasses(ctx, j, f, opt, run, &res)
+	err := im.runPasses(ctx, j, f, opt, run, &res, im.startProgress(f))
 	res.Duration = im.cfg.Now().Sub(start)
 	log := im.log.With("job", j.Name, "file", f.Name)
 	switch {
@@ -70,8 +70,9 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 // runPasses is an import's passes over the file: the checksum, then in
 // one transaction the ledger's check, the key scan, the load and the
 // record of the run.
-func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, run *models.Run, res *Result) error {
-	size, sum, err := checksum(ctx, j.source, f)
+func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, run *models.Run, res *Result, rep *progressReport) error {
+	rep.begin(PassChecksum)
+	size, sum, err := checksum(ctx, rep.source(j.source), f)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 	// Said at the start too: a big file takes minutes, and an operator
 	// watching the log should see which one is under way.
 	im.log.Info("importing", "job", j.Name, "file", f.Name, "bytes", size, "dry_run", opt.DryRun)
-	if err := im.load(ctx, j, f, sum, load, res); err != nil {
+	if err := im.load(ctx, j, f, sum, load, res, rep); err != nil {
 		return err
 	}
 	res.Status, run.Status = models.StatusOK, models.StatusOK
