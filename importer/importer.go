@@ -60,6 +60,8 @@ type Progress struct {
 	Bytes int64 // raw bytes read (compressed bytes for gzip)
 	Rows  int64 // records read, rejected ones included
 	Done  bool  // the last call
+	// Download is a remote file being fetched, before it is read.
+	Download bool
 }
 
 // New returns an importer for db, creating or migrating the ledger table

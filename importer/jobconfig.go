@@ -33,7 +33,9 @@ type JobConfig struct {
 type SourceConfig struct {
 	// Path is a file or a glob (sample-data/socks-*.csv), relative to the
 	// config file's directory unless absolute.
-	Path      string `yaml:"path"`
+	Path string `yaml:"path"`
+	// Paths are several remote files (URLs), imported in the order given.
+	Paths     []string `yaml:"paths"`
 	Delimiter string `yaml:"delimiter"`
 	Encoding  string `yaml:"encoding"`
 	Ragged    bool   `yaml:"ragged"`
@@ -45,6 +47,9 @@ type SourceConfig struct {
 	// move files away once imported. Otherwise it is a failed run, since
 	// a typo in path would import nothing, silently, forever.
 	AllowEmpty bool `yaml:"allow_empty"`
+	// HTTP and SFTP are the options of those kinds of remote source.
+	HTTP *HTTPConfig `yaml:"http"`
+	SFTP *SFTPConfig `yaml:"sftp"`
 }
 
 // DefaultSettle is source.settle when the config does not say.
@@ -127,9 +132,6 @@ func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job,
 }
 
 func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
-	if s.Path == "" {
-		return fail("source.path", "is empty (a file or glob such as data/socks-*.csv)")
-	}
 	if s.Settle != nil && *s.Settle < 0 {
 		return fail("source.settle", "%s is negative", *s.Settle)
 	}
@@ -137,11 +139,11 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 	if s.Settle != nil {
 		j.settle = *s.Settle
 	}
-	src, path, err := newSource(s.Path, dir)
+	src, field, err := newSource(s, dir)
 	if err != nil {
-		return fail("source.path", "%v", err)
+		return fail(field, "%v", err)
 	}
-	j.source, s.Path = src, path
+	j.source = src
 	delim := ','
 	switch s.Delimiter {
 	case "", ",":

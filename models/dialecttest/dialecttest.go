@@ -30,6 +30,7 @@ func Exercise(ctx context.Context, t *testing.T, newURL func(t testing.TB) strin
 		{"Lock", exerciseLock},
 		{"LedgerCreate", exerciseLedgerCreate},
 		{"LedgerMigrate", exerciseLedgerMigrate},
+		{"LedgerRemote", exerciseLedgerRemote},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
