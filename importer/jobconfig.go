@@ -36,9 +36,9 @@ type SourceConfig struct {
 	Path string `yaml:"path"`
 	// Paths are several remote files (URLs), imported in the order given.
 	Paths     []string `yaml:"paths"`
-	Delimiter string `yaml:"delimiter"`
-	Encoding  string `yaml:"encoding"`
-	Ragged    bool   `yaml:"ragged"`
+	Delimiter string   `yaml:"delimiter"`
+	Encoding  string   `yaml:"encoding"`
+	Ragged    bool     `yaml:"ragged"`
 	// Settle is how long a file must have been left unchanged before it
 	// is imported: one modified more recently may still be being written,
 	// and is left for the next run. nil means DefaultSettle.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -67,7 +68,7 @@ func newHTTPSource(u *url.URL, s *SourceConfig, _ string) (Source, error) {
 		client: &http.Client{Transport: tr}}, nil
 }
 
-func (s *httpSource) String() string    { return s.name }
+func (s *httpSource) String() string   { return s.name }
 func (s *httpSource) owns(f File) bool { return f.Name == s.name }
 
 func (s *httpSource) List(ctx context.Context) ([]File, error) {
@@ -129,13 +130,17 @@ func (s *httpSource) do(ctx context.Context, method string, extra http.Header) (
 		req.Header[k] = v
 	}
 	resp, err := s.client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, unreachableError(s.name, err)
+	var cert *tls.CertificateVerificationError
+	switch {
+	case err == nil:
+		return resp, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.As(err, &cert):
+		return nil, &SourceError{URL: s.name, Problem: "the server's TLS certificate is not trusted", Err: cert.Err,
+			Hint: "it is not signed by a CA this machine trusts, or is for another host name; add its CA to the system's (SSL_CERT_FILE names a bundle)"}
 	}
-	return resp, nil
+	return nil, unreachableError(s.name, err)
 }
 
 // statusError says what an HTTP status means for the import.

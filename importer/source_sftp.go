@@ -77,14 +77,16 @@ func newSFTPSource(u *url.URL, s *SourceConfig, dir string) (Source, error) {
 		}
 		src.knownHosts = filepath.Join(home, ".ssh", "known_hosts")
 	}
-	src.name = (&url.URL{Scheme: "sftp", User: url.User(src.user), Host: src.addr, Path: src.pattern}).String()
+	src.name = src.fileName(src.pattern)
 	return src, nil
 }
 
 func (s *sftpSource) String() string { return s.name }
 
+// fileName is the URL of the file at p, written as given (a glob's *
+// unescaped).
 func (s *sftpSource) fileName(p string) string {
-	return (&url.URL{Scheme: "sftp", User: url.User(s.user), Host: s.addr, Path: p}).String()
+	return "sftp://" + url.User(s.user).String() + "@" + s.addr + p
 }
 
 func (s *sftpSource) owns(f File) bool {
@@ -97,11 +99,7 @@ func (s *sftpSource) owns(f File) bool {
 }
 
 func (s *sftpSource) remotePath(f File) (string, bool) {
-	u, err := url.Parse(f.Name)
-	if err != nil || u.Scheme != "sftp" || u.Host != s.addr {
-		return "", false
-	}
-	return u.Path, true
+	return strings.CutPrefix(f.Name, "sftp://"+url.User(s.user).String()+"@"+s.addr)
 }
 
 // LocalPaths are the key and known_hosts files, which a sandbox must
