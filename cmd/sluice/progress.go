@@ -38,7 +38,11 @@ func progressBar(w io.Writer) importer.ProgressFunc {
 		)
 		name := filepath.Base(path)
 		return func(p importer.Progress) {
-			bar.Describe(fmt.Sprintf("%s %d rows", name, p.Rows))
+			if p.Download {
+				bar.Describe(name + " downloading")
+			} else {
+				bar.Describe(fmt.Sprintf("%s %d rows", name, p.Rows))
+			}
 			_ = bar.Set64(p.Bytes)
 			if p.Done {
 				_ = bar.Finish()

@@ -170,7 +170,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 		switch {
 		case err == nil:
 			return nil
-		case !models.Unreachable(err) || d.runCtx.Err() != nil:
+		case !retryable(err) || d.runCtx.Err() != nil:
 			log.Error("run failed", "err", err)
 			return err
 		case attempt >= retry.Attempts:
@@ -208,7 +208,7 @@ func (g *generation) runOnce(j *importer.Job) error {
 			continue
 		}
 		failed = append(failed, fmt.Sprintf("%s: %v", r.Path, r.Err))
-		if models.Unreachable(r.Err) && unreachable == nil {
+		if retryable(r.Err) && unreachable == nil {
 			unreachable = r.Err
 		}
 	}
@@ -224,6 +224,10 @@ func (g *generation) runOnce(j *importer.Job) error {
 	}
 	return nil
 }
+
+// retryable is a failure a later attempt may not meet: the database
+// unreachable, or a remote source's server (see importer.Retryable).
+func retryable(err error) bool { return models.Unreachable(err) || importer.Retryable(err) }
 
 // recordPanic puts the panic in the ledger, where an operator looks for
 // failed runs.

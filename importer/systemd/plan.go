@@ -69,6 +69,10 @@ func PlanUnits(cfg *importer.ConfigFile, target models.Target, opt Options) (*Pl
 		} else {
 			p.network = true
 		}
+		// A remote source may read local files too: an SSH key, known_hosts.
+		if src, ok := j.Files().(interface{ LocalPaths() []string }); ok {
+			need = append(need, src.LocalPaths()...)
+		}
 	}
 	if strings.HasPrefix(target.Host, "/") {
 		need = append(need, target.Host) // a server's unix socket, often in /tmp
