@@ -189,7 +189,7 @@ func (im *Importer) listFailed(ctx context.Context, j *Job, opt Options, err err
 	now := im.cfg.Now()
 	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
 	if !opt.DryRun {
-		run := &models.Run{Job: j.Name, Path: res.Path, Source: res.Path, StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
+		run := &models.Run{Job: j.Name, Path: res.Path, Source: ledgerSource(j.source, File{}), StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
 		im.recordFailed(ctx, run, im.log)
 	}
 	im.log.Error("import failed", "job", j.Name, "err", err)

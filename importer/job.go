@@ -30,7 +30,7 @@ type Result struct {
 func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options) Result {
 	start := im.cfg.Now()
 	res := Result{Job: j.Name, Path: f.Name, DryRun: opt.DryRun}
-	run := &models.Run{Job: j.Name, Path: f.Name, Source: j.source.String(), StartedAt: start.UTC(), Forced: opt.Force}
+	run := &models.Run{Job: j.Name, Path: f.Name, Source: ledgerSource(j.source, f), StartedAt: start.UTC(), Forced: opt.Force}
 	err := im.runPasses(ctx, j, f, opt, run, &res)
 	res.Duration = im.cfg.Now().Sub(start)
 	log := im.log.With("job", j.Name, "file", f.Name)

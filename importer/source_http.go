@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // HTTPConfig is source.http: request headers for every URL of the job,
@@ -64,6 +65,9 @@ func newHTTPSource(u *url.URL, s *SourceConfig, _ string) (Source, error) {
 	// reader, and the length is the one HEAD said.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
+	// A server that takes the connection and never answers fails the run
+	// rather than holding the job's lock forever.
+	tr.ResponseHeaderTimeout = time.Minute
 	return &httpSource{url: u.String(), name: redactURL(u.String()), header: h,
 		client: &http.Client{Transport: tr}}, nil
 }

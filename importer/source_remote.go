@@ -151,6 +151,24 @@ func (m *multiSource) String() string {
 	return strings.Join(names, ", ")
 }
 
+// ledgerSource is what the ledger records as f's source: the one of
+// source.paths it came from, or the job's source; cut to the ledger
+// column's 2,048 characters.
+func ledgerSource(src Source, f File) string {
+	name := src.String()
+	if m, ok := src.(*multiSource); ok {
+		for _, s := range m.srcs {
+			if o, ok := s.(interface{ owns(File) bool }); ok && o.owns(f) {
+				name = s.String()
+			}
+		}
+	}
+	if r := []rune(name); len(r) > 2048 {
+		name = string(r[:2048])
+	}
+	return name
+}
+
 // LocalPaths are the local files the remote sources read (keys, known
 // hosts): a sandbox must leave them readable.
 func (m *multiSource) LocalPaths() []string {

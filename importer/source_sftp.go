@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -170,16 +172,40 @@ func (s *sftpSource) Open(ctx context.Context, f File) (io.ReadCloser, error) {
 		c.Close()
 		return nil, err
 	}
-	return &ctxReader{ctx: ctx, r: &sftpFile{File: file, conn: c}}, nil
+	// ctx ending closes the connection, which stops a read under way;
+	// the reader keeps sftp.File's WriteTo, which reads ahead with
+	// several requests in flight (a link's latency paid once, not per
+	// 32 KiB).
+	stop := context.AfterFunc(ctx, c.Close)
+	return &sftpFile{File: file, conn: c, stop: stop, ctx: ctx}, nil
 }
 
 // sftpFile closes its connection with it.
 type sftpFile struct {
 	*sftp.File
 	conn *sftpConn
+	stop func() bool
+	ctx  context.Context
+}
+
+func (f *sftpFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	if err != nil && f.ctx.Err() != nil {
+		err = f.ctx.Err()
+	}
+	return n, err
+}
+
+func (f *sftpFile) WriteTo(w io.Writer) (int64, error) {
+	n, err := f.File.WriteTo(w)
+	if err != nil && f.ctx.Err() != nil {
+		err = f.ctx.Err()
+	}
+	return n, err
 }
 
 func (f *sftpFile) Close() error {
+	f.stop()
 	err := f.File.Close()
 	f.conn.Close()
 	return err
@@ -188,11 +214,15 @@ func (f *sftpFile) Close() error {
 type sftpConn struct {
 	ssh  *ssh.Client
 	sftp *sftp.Client
+	once sync.Once
 }
 
+// Close may be called twice: by the reader and by its context's end.
 func (c *sftpConn) Close() {
-	c.sftp.Close()
-	c.ssh.Close()
+	c.once.Do(func() {
+		c.sftp.Close()
+		c.ssh.Close()
+	})
 }
 
 // dial logs in over SSH, checking the host key, and starts SFTP.
@@ -206,7 +236,7 @@ func (s *sftpSource) dial(ctx context.Context) (*sftpConn, error) {
 		return nil, err
 	}
 	defer closeAgent()
-	var d net.Dialer
+	d := net.Dialer{Timeout: time.Minute}
 	raw, err := d.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -216,7 +246,7 @@ func (s *sftpSource) dial(ctx context.Context) (*sftpConn, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	cfg := &ssh.ClientConfig{User: s.user, Auth: auth, HostKeyCallback: hostKeys}
+	cfg := &ssh.ClientConfig{User: s.user, Auth: auth, HostKeyCallback: hostKeys, Timeout: time.Minute}
 	conn, chans, reqs, err := ssh.NewClientConn(raw, s.addr, cfg)
 	if err != nil {
 		raw.Close()

@@ -30,7 +30,9 @@ func (im *Importer) spool(ctx context.Context, src Source, f File) (*spooledSour
 	if im.cfg.Progress != nil {
 		report = im.cfg.Progress(f.Name, max(f.Size, 0))
 	}
-	n, err := io.Copy(tmp, &progressReader{r: r, report: report})
+	// Through the writer: io.Copy then uses the reader's WriteTo where
+	// it has one (SFTP's reads ahead).
+	n, err := io.Copy(&progressWriter{w: tmp, report: report}, r)
 	if report != nil {
 		report(Progress{Bytes: n, Done: true, Download: true})
 	}
@@ -71,15 +73,15 @@ func (s *spooledSource) Open(ctx context.Context, f File) (io.ReadCloser, error)
 
 func (s *spooledSource) remove() { os.Remove(s.path) }
 
-// progressReader reports the bytes downloaded as they come.
-type progressReader struct {
-	r      io.Reader
+// progressWriter reports the bytes downloaded as they come.
+type progressWriter struct {
+	w      io.Writer
 	n      int64
 	report func(Progress)
 }
 
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
 	p.n += int64(n)
 	if p.report != nil && n > 0 {
 		p.report(Progress{Bytes: p.n, Download: true})

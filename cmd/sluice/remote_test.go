@@ -14,7 +14,8 @@ import (
 // TestBinaryRemote is the sample run with the socks dumps on a server: the
 // real binary imports them over HTTP (a bearer token from the
 // environment) and from an S3-compatible store (AWS credentials from the
-// environment) into a fresh database of each backend, with the counts of
+// environment) and over SFTP (a key file, known_hosts) into a fresh
+// database of each backend, with the counts of
 // sample-data/README.md; a second import skips them without fetching a
 // body; sluice check lists what the source matches; no output holds a
 // secret.
@@ -51,6 +52,11 @@ func TestBinaryRemote(t *testing.T) {
 			return src, func(f string) string { return "s3://dumps/monthly/" + f }, s.Gets, []string{
 				"AWS_ACCESS_KEY_ID=" + s.KeyID, "AWS_SECRET_ACCESS_KEY=" + s.Secret, "AWS_EC2_METADATA_DISABLED=true",
 				"AWS_CONFIG_FILE=" + none, "AWS_SHARED_CREDENTIALS_FILE=" + none, "AWS_REGION=", "AWS_PROFILE="}
+		}},
+		{"sftp", func(t *testing.T, data string) (string, func(string) string, func() int, []string) {
+			s := remotetest.NewSFTP(t)
+			src := fmt.Sprintf("path: \"sftp://%s@%s%s/socks-*.csv\"\n      sftp: {key_file: %q, known_hosts: %q}", s.User, s.Addr, data, s.KeyFile, s.KnownHosts)
+			return src, func(f string) string { return fmt.Sprintf("sftp://%s@%s%s/%s", s.User, s.Addr, data, f) }, s.Opens, []string{"SSH_AUTH_SOCK="}
 		}},
 	}
 	for _, b := range dbtest.All() {

@@ -46,7 +46,7 @@ func (p *Plan) newUnit(description string, service bool) *unitText {
 	u.WriteString("[Unit]\n")
 	u.set("Description", escapeSpecifiers(description))
 	if service && p.network {
-		u.comment("The database is a server: start once the network is up, not merely configured.")
+		u.comment("The database or a job's files are on the network: start once it is up, not merely configured.")
 		u.set("After", "network-online.target")
 		u.set("Wants", "network-online.target")
 	}
