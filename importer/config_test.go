@@ -57,6 +57,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"remote_s3_option.yaml", `: jobs[0].source.path: s3://dumps/socks-*.csv?regoin=eu-west-1: unknown option regoin (an s3:// URL takes region, endpoint and use_path_style)`},
 		{"remote_s3_creds.yaml", `: jobs[0].source.path: s3://AKIA:xxxxx@dumps/socks-*.csv: credentials do not go in an s3:// URL: they come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws`},
 		{"remote_http_glob.yaml", `: jobs[0].source.path: https://example.com/dumps/socks-*.csv: an HTTP server lists no folder, so a glob cannot match: name each file (source.paths: [...] for several)`},
+		{"remote_sftp_on_local.yaml", `: jobs[0].source.sftp: applies to sftp:// sources only`},
 		{"remote_paths_and_path.yaml", `: jobs[0].source.paths: set source.path or source.paths, not both`},
 		{"remote_paths_local.yaml", `: jobs[0].source.paths[1]: "data/b.csv" is not a URL; source.paths lists remote files (https://, s3://, sftp://), local ones are a glob in source.path`},
 		{"bad_glob.yaml", `: jobs[0].source.path: bad glob "data/[socks-*.csv": syntax error in pattern`},

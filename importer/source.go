@@ -65,6 +65,27 @@ var (
 // made absolute against dir, a URL with its secrets redacted. On error it
 // names the field at fault.
 func newSource(s *SourceConfig, dir string) (Source, string, error) {
+	src, field, err := newSources(s, dir)
+	if err != nil {
+		return nil, field, err
+	}
+	// Options of a kind no path is: a typo or a leftover, which would
+	// otherwise be ignored without a word.
+	kinds := map[string]bool{}
+	for _, p := range append([]string{s.Path}, s.Paths...) {
+		k, _ := remoteScheme(p)
+		kinds[strings.TrimSuffix(k, "s")] = true // https counts as http
+	}
+	switch {
+	case s.HTTP != nil && !kinds["http"]:
+		return nil, "source.http", fmt.Errorf("applies to http:// and https:// sources only")
+	case s.SFTP != nil && !kinds["sftp"]:
+		return nil, "source.sftp", fmt.Errorf("applies to sftp:// sources only")
+	}
+	return src, "", nil
+}
+
+func newSources(s *SourceConfig, dir string) (Source, string, error) {
 	if len(s.Paths) > 0 {
 		if s.Path != "" {
 			return nil, "source.paths", fmt.Errorf("set source.path or source.paths, not both")

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/sluice-dev/sluice/importer/remotetest"
 	"github.com/sluice-dev/sluice/models/dbtest"
 )
@@ -127,5 +130,42 @@ func TestBinaryRemote(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBinaryRemoteUnknownHost: sluice check and sluice import on an SFTP
+// server whose host key known_hosts lacks both fail, exit 1, with the
+// fingerprint and the line to add, and the import is in the ledger as a
+// failed run.
+func TestBinaryRemoteUnknownHost(t *testing.T) {
+	bin := buildSluice(t)
+	t.Parallel()
+	work := filepath.Join(t.TempDir(), "work")
+	copySample(t, work)
+	s := remotetest.NewSFTP(t)
+	config := filepath.Join(work, "config.yaml")
+	yaml, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fmt.Sprintf("path: \"sftp://%s@%s%s/socks-*.csv\"\n      sftp: {key_file: %q, known_hosts: %q}", s.User, s.Addr, filepath.Join(work, "sample-data"), s.KeyFile, s.EmptyKnownHosts)
+	if err := os.WriteFile(config, []byte(strings.Replace(string(yaml), `path: "sample-data/socks-*.csv"`, src, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := newSluiceCmd(bin, work, "")
+	want := fmt.Sprintf("the host key of %s is not in %s: its ssh-ed25519 fingerprint is %s", s.Addr, s.EmptyKnownHosts, ssh.FingerprintSHA256(s.HostKey))
+	line := knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, s.HostKey)
+	for _, cmd := range []string{"check", "import"} {
+		code, stdout, stderr := sc.run(t, cmd, "--config", config)
+		if code != 1 || !strings.Contains(stdout+stderr, want) || !strings.Contains(stdout+stderr, line) {
+			t.Errorf("sluice %s: exit %d, want 1 saying %q and the line %q\nstdout:\n%s\nstderr:\n%s", cmd, code, want, line, stdout, stderr)
+		}
+		if s.Opens() != 0 {
+			t.Errorf("sluice %s opened %d files on a server it does not trust", cmd, s.Opens())
+		}
+	}
+	_, stdout, _ := sc.run(t, "history", "--config", config)
+	if !strings.Contains(stdout, "/socks-*.csv  failed ") || !strings.Contains(stdout, "fingerprint is ") {
+		t.Errorf("sluice history shows no failed run of the SFTP source:\n%s", stdout)
 	}
 }
