@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/sluice-dev/sluice/cmd/internal/sockgen"
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/remotetest"
-	"github.com/sluice-dev/sluice/models"
 )
 
 // BenchmarkImportRemote imports one generated 200k-row month into a fresh
@@ -63,7 +61,6 @@ func BenchmarkImportRemote(b *testing.B) {
 		}},
 	}
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
 			dir := b.TempDir()
@@ -82,14 +79,7 @@ func BenchmarkImportRemote(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				db, err := models.Open(ctx, fmt.Sprintf("sqlite:///bench-%d.db", i), dir)
-				if err != nil {
-					b.Fatal(err)
-				}
-				im, err := importer.New(ctx, db, importer.Config{Log: log})
-				if err != nil {
-					b.Fatal(err)
-				}
+				db, im := freshImporter(b, dir, i)
 				results, err := im.RunJob(ctx, j, importer.Options{})
 				if err != nil || len(results) != 1 || results[0].Err != nil || results[0].Counts.Inserted != int64(o.Rows) {
 					b.Fatalf("%d results, %v: %+v", len(results), err, results)
