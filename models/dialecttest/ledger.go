@@ -41,33 +41,28 @@ func exerciseLedgerCreate(ctx context.Context, t *testing.T, s *suite) {
 // (testdata/ledger-v2) are migrated in place by several processes at
 // once; their runs stay, still count for skipping, and new runs go in
 // beside them.
-func exerciseLedgerMigrate(ctx context.Context, t *testing.T, s *suite) {
-	for _, from := range []struct {
-		version    int64
-		duplicates int64
-	}{{1, 0}, {2, 2}} {
-		t.Run(fmt.Sprintf("from v%d", from.version), func(t *testing.T) {
-			db := s.open(ctx, t)
-			exec(ctx, t, db, fixture(t, fmt.Sprintf("ledger-v%d", from.version), db.Dialect.Name())...)
-			l := models.NewLedger(db)
-			if v, err := l.Version(ctx); err != nil || v != from.version {
-				t.Fatalf("Version of the old ledger = %d, %v; want %d", v, err, from.version)
-			}
-			ensureAtOnce(ctx, t, s, 3)
-			checkLedger(ctx, t, db)
-			old, err := l.Imported(ctx, db.Bun, "socks", strings.Repeat("a", 64))
-			if err != nil || old == nil || old.Path != "/srv/dumps/socks-2026-09.csv" || old.Inserted != 300 || old.Duplicates != from.duplicates ||
-				old.Source != "" || old.FileVersion != "" ||
-				!old.StartedAt.Equal(time.Date(2026, 10, 1, 3, 0, 0, 123456000, time.UTC)) {
-				t.Fatalf("the old run after the migration = %+v, %v; want it as it was, %d duplicates, no source", old, err, from.duplicates)
-			}
-			if err := l.Record(ctx, db.Bun, newRun("/srv/dumps/socks-2026-10.csv", strings.Repeat("b", 64))); err != nil {
-				t.Fatal(err)
-			}
-			if runs, err := l.Recent(ctx, "", 10); err != nil || len(runs) != 2 || runs[1].ID != old.ID {
-				t.Errorf("Recent = %+v, %v; want the new run, then the old one", runs, err)
-			}
-		})
+func exerciseLedgerMigrate(from, duplicates int64) func(ctx context.Context, t *testing.T, s *suite) {
+	return func(ctx context.Context, t *testing.T, s *suite) {
+		db := s.open(ctx, t)
+		exec(ctx, t, db, fixture(t, fmt.Sprintf("ledger-v%d", from), db.Dialect.Name())...)
+		l := models.NewLedger(db)
+		if v, err := l.Version(ctx); err != nil || v != from {
+			t.Fatalf("Version of the old ledger = %d, %v; want %d", v, err, from)
+		}
+		ensureAtOnce(ctx, t, s, 3)
+		checkLedger(ctx, t, db)
+		old, err := l.Imported(ctx, db.Bun, "socks", strings.Repeat("a", 64))
+		if err != nil || old == nil || old.Path != "/srv/dumps/socks-2026-09.csv" || old.Inserted != 300 || old.Duplicates != duplicates ||
+			old.Source != "" || old.FileVersion != "" ||
+			!old.StartedAt.Equal(time.Date(2026, 10, 1, 3, 0, 0, 123456000, time.UTC)) {
+			t.Fatalf("the old run after the migration = %+v, %v; want it as it was, %d duplicates, no source", old, err, duplicates)
+		}
+		if err := l.Record(ctx, db.Bun, newRun("/srv/dumps/socks-2026-10.csv", strings.Repeat("b", 64))); err != nil {
+			t.Fatal(err)
+		}
+		if runs, err := l.Recent(ctx, "", 10); err != nil || len(runs) != 2 || runs[1].ID != old.ID {
+			t.Errorf("Recent = %+v, %v; want the new run, then the old one", runs, err)
+		}
 	}
 }
 
