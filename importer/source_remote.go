@@ -12,8 +12,7 @@ import (
 	"time"
 )
 
-// A remote source is any Source that is not a LocalSource: it reads over
-// the network. Its File.Name is the file's URL with secrets redacted, and
+// A remote source (remoteSource) reads over the network. Its File.Name is the file's URL with secrets redacted, and
 // what the logs, the ledger and the reject files name it by. Its Open
 // streams the file from the server; an import spools that once (see
 // spool) and reads the copy in every pass.
@@ -112,11 +111,32 @@ func version(f File) string {
 	return ""
 }
 
-// isRemote reports whether src reads over the network.
-func isRemote(src Source) bool {
-	_, local := src.(LocalSource)
-	return !local
+// remoteSource is a Source whose files are on a server: an import
+// downloads each one once (see spool), and may skip one by its listing
+// alone. Said by each kind, not inferred from a Source not being a
+// LocalSource: a wrapper around a local source (a test's) is no server.
+type remoteSource interface {
+	Source
+	remote()
 }
+
+var (
+	_ remoteSource = (*httpSource)(nil)
+	_ remoteSource = (*s3Source)(nil)
+	_ remoteSource = (*sftpSource)(nil)
+	_ remoteSource = (*multiSource)(nil)
+)
+
+// isRemote reports whether src's files are on a server.
+func isRemote(src Source) bool {
+	_, ok := src.(remoteSource)
+	return ok
+}
+
+func (*httpSource) remote()  {}
+func (*s3Source) remote()    {}
+func (*sftpSource) remote()  {}
+func (*multiSource) remote() {}
 
 // multiSource is source.paths: several remote sources, listed in the
 // order given.
