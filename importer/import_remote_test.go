@@ -2,8 +2,10 @@ package importer
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -366,5 +368,73 @@ func TestRemoteUnreachable(t *testing.T) {
 				t.Fatalf("results = %+v; want one failed run saying %q, retryable %v", res, c.says, c.retry)
 			}
 		})
+	}
+}
+
+// TestHTTPTokenInURL: a token in the URL's query reaches the server but
+// neither the ledger, nor the log, nor an error.
+func TestHTTPTokenInURL(t *testing.T) {
+	h := remotetest.NewHTTP(t, sampleDir(t))
+	const token = "tok-in-url-314159"
+	var logs strings.Builder
+	for _, c := range []struct{ file, status string }{{"socks-2026-09.csv", models.StatusOK}, {"socks-2099-01.csv", models.StatusFailed}} {
+		url := h.URL + "/" + c.file + "?month=9&token=" + token
+		e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q", url)))
+		im, err := New(e.ctx, e.db, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := im.RunJob(e.ctx, e.job("socks"), Options{})
+		if err != nil || len(results) != 1 || results[0].Status != c.status {
+			t.Fatalf("RunJob = %+v, %v; want one %s run", results, err, c.status)
+		}
+		runs := e.runs()
+		want := h.URL + "/" + c.file + "?month=9&token=xxxxx"
+		if len(runs) != 1 || runs[0].Path != want || runs[0].Source != want || strings.Contains(runs[0].Error, token) {
+			t.Errorf("ledger = %+v; want one run of %s", runs, want)
+		}
+		if results[0].Err != nil && strings.Contains(results[0].Err.Error(), token) {
+			t.Errorf("error shows the token: %v", results[0].Err)
+		}
+	}
+	if strings.Contains(logs.String(), token) || !strings.Contains(logs.String(), "token=xxxxx") {
+		t.Errorf("the log shows the token, or not the file:\n%s", logs.String())
+	}
+}
+
+// TestRemoteProgress: the download is reported to Config.Progress as
+// such (a terminal's bar says "downloading"), whole, before the load's
+// own reports.
+func TestRemoteProgress(t *testing.T) {
+	dir := sampleDir(t)
+	h := remotetest.NewHTTP(t, dir)
+	e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q", h.URL+"/socks-2026-09.csv")))
+	st, err := os.Stat(filepath.Join(dir, "socks-2026-09.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	progress := func(name string, size int64) func(Progress) {
+		events = append(events, fmt.Sprintf("start %s %d", name, size))
+		return func(p Progress) {
+			if p.Done {
+				events = append(events, fmt.Sprintf("done download=%t bytes=%d rows=%d", p.Download, p.Bytes, p.Rows))
+			}
+		}
+	}
+	im, err := New(e.ctx, e.db, Config{Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := im.RunJob(e.ctx, e.job("socks"), Options{}); err != nil || res[0].Status != models.StatusOK {
+		t.Fatalf("RunJob = %+v, %v", res, err)
+	}
+	name, size := h.URL+"/socks-2026-09.csv", st.Size()
+	want := []string{
+		fmt.Sprintf("start %s %d", name, size), fmt.Sprintf("done download=true bytes=%d rows=0", size),
+		fmt.Sprintf("start %s %d", name, size), fmt.Sprintf("done download=false bytes=%d rows=300", size),
+	}
+	if !slices.Equal(events, want) {
+		t.Errorf("progress reports:\n got %q\nwant %q", events, want)
 	}
 }
