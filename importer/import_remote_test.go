@@ -56,6 +56,7 @@ type served struct {
 	fileURL   func(name string) string
 	bodies    func() int
 	cutOff    func(name string, n int64)
+	deny      func(name string)
 	beforeGet func(f func(name string))
 	// badLogin is a source block whose credentials the server refuses,
 	// and the words its error must have.
@@ -77,6 +78,7 @@ func remoteKindsUnderTest() []remoteKind {
 				fileURL:      func(n string) string { return h.URL + "/" + n },
 				bodies:       h.Gets,
 				cutOff:       func(n string, at int64) { h.CutOff(n, at) },
+				deny:         h.Deny,
 				beforeGet:    func(f func(string)) { h.BeforeGet = f },
 				badLogin:     fmt.Sprintf("      paths: [%s]\n      http: {headers: {Authorization: \"Bearer wrong-token\"}}", list),
 				badLoginSays: "the server answered 401 Unauthorized; the server refused the credentials",
@@ -104,6 +106,7 @@ func remoteKindsUnderTest() []remoteKind {
 				fileURL: func(n string) string { return "s3://dumps/monthly/" + n },
 				bodies:  s.Gets,
 				cutOff:  func(n string, at int64) { s.CutOff("monthly/"+n, at) },
+				deny:    func(n string) { s.Deny("monthly/" + n) },
 				beforeGet: func(f func(string)) {
 					s.BeforeGet = func(k string) {
 						n := strings.TrimPrefix(k, "monthly/")
@@ -127,6 +130,7 @@ func remoteKindsUnderTest() []remoteKind {
 				fileURL:      func(n string) string { return fmt.Sprintf("sftp://%s@%s%s/%s", s.User, s.Addr, dir, n) },
 				bodies:       s.Opens,
 				cutOff:       func(n string, at int64) { s.CutOff(filepath.Join(dir, n), at) },
+				deny:         func(n string) { s.Deny(filepath.Join(dir, n)) },
 				beforeGet:    func(f func(string)) { s.BeforeOpen = func(p string) { f(filepath.Base(p)) } },
 				badLogin:     fmt.Sprintf("      path: %q\n      sftp: {key_file: %q, known_hosts: %q}", url, s.WrongKeyFile, s.KnownHosts),
 				badLoginSays: "the server refused the login of supplier; check the user in the URL and that the server has the public key",
@@ -293,13 +297,24 @@ func TestRemoteFailures(t *testing.T) {
 			if k.name == "s3" {
 				t.Setenv("AWS_ACCESS_KEY_ID", "AKIDWRONG")
 			}
+			// A folder or bucket fails once, as it is listed; each URL of
+			// source.paths fails as its own file.
 			res := bad.runJob("socks", Options{})
-			if len(res) != 1 || res[0].Status != models.StatusFailed || !strings.Contains(fmt.Sprint(res[0].Err), srv.badLoginSays) || Retryable(res[0].Err) {
-				t.Fatalf("bad credentials = %+v; want one failed run saying %q, not retried", res, srv.badLoginSays)
-			}
+			want := map[string]int{"http": 3}[k.name]
 			runs := bad.runs()
-			if len(runs) != 1 || runs[0].Status != models.StatusFailed || runs[0].Error != res[0].Err.Error() || strings.Contains(runs[0].Error, "wrong-token") {
-				t.Errorf("ledger = %+v; want the failed run with its error, no token", runs)
+			if want == 0 {
+				want = 1
+			}
+			if len(res) != want || len(runs) != want {
+				t.Fatalf("bad credentials = %+v; ledger %+v; want %d failed run(s)", res, runs, want)
+			}
+			for i, r := range res {
+				if r.Status != models.StatusFailed || !strings.Contains(fmt.Sprint(r.Err), srv.badLoginSays) || Retryable(r.Err) {
+					t.Errorf("bad credentials: %s = %s, %v; want failed saying %q, not retried", r.Path, r.Status, r.Err, srv.badLoginSays)
+				}
+				if runs[i].Status != models.StatusFailed || runs[i].Error != r.Err.Error() || strings.Contains(runs[i].Error, "wrong-token") {
+					t.Errorf("ledger run %+v; want the failed run with its error, no token", runs[i])
+				}
 			}
 		})
 	}
@@ -436,5 +451,25 @@ func TestRemoteProgress(t *testing.T) {
 	}
 	if !slices.Equal(events, want) {
 		t.Errorf("progress reports:\n got %q\nwant %q", events, want)
+	}
+}
+
+// TestRemotePermissionDenied: a file the server will not hand over fails
+// saying so, is not retried, and the files beside it are imported.
+func TestRemotePermissionDenied(t *testing.T) {
+	says := map[string]string{"http": "403 Forbidden; the server refused the credentials", "s3": "permission denied; the credentials may not list or read dumps", "sftp": "permission denied; the account supplier may not read it"}
+	for _, k := range remoteKindsUnderTest() {
+		t.Run(k.name, func(t *testing.T) {
+			srv := k.serve(t, sampleDir(t))
+			srv.deny(sampleSocks[1])
+			e := newImportEnv(t, sampleSocksJob(srv.source))
+			res := e.runJob("socks", Options{})
+			if len(res) != 3 || res[0].Status != models.StatusOK || res[2].Status != models.StatusOK {
+				t.Fatalf("results = %+v; want the first and last file imported", res)
+			}
+			if r := res[1]; r.Status != models.StatusFailed || !strings.Contains(fmt.Sprint(r.Err), says[k.name]) || Retryable(r.Err) {
+				t.Errorf("%s = %s, %v; want failed saying %q, not retried", r.Path, r.Status, r.Err, says[k.name])
+			}
+		})
 	}
 }

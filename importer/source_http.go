@@ -75,6 +75,10 @@ func newHTTPSource(u *url.URL, s *SourceConfig, _ string) (Source, error) {
 func (s *httpSource) String() string   { return s.name }
 func (s *httpSource) owns(f File) bool { return f.Name == s.name }
 
+// unlisted is the file, when its server answers no listing (see
+// multiSource.List).
+func (s *httpSource) unlisted() File { return File{Name: s.name, Size: -1} }
+
 func (s *httpSource) List(ctx context.Context) ([]File, error) {
 	resp, err := s.do(ctx, http.MethodHead, nil)
 	if err != nil {

@@ -142,10 +142,17 @@ func (*multiSource) remote() {}
 // order given.
 type multiSource struct{ srcs []Source }
 
+// List lists each source in turn. A single-file source (a URL) that
+// cannot be listed is still listed, as a file of unknown size: its
+// download then fails with its own run, and the files beside it are
+// imported, as they would be from a folder.
 func (m *multiSource) List(ctx context.Context) ([]File, error) {
 	var files []File
 	for _, s := range m.srcs {
 		fs, err := s.List(ctx)
+		if one, ok := s.(interface{ unlisted() File }); ok && err != nil && ctx.Err() == nil {
+			fs, err = []File{one.unlisted()}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

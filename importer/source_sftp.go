@@ -345,6 +345,10 @@ func (s *sftpSource) fsError(name string, err error) error {
 	case errors.Is(err, os.ErrPermission):
 		return &SourceError{URL: name, Problem: "permission denied", Err: err, Hint: "the account " + s.user + " may not read it: ask the server's owner"}
 	}
+	var st *sftp.StatusError
+	if errors.As(err, &st) {
+		return &SourceError{URL: name, Problem: "the server refused the request", Err: err, Hint: "see its answer; ask the server's owner"}
+	}
 	return unreachableError(name, err)
 }
 

@@ -26,6 +26,7 @@ type HTTP struct {
 	BeforeGet func(name string)
 	gets      counter
 	cut       cutoffs
+	denied    cutoffs // names answered 403
 }
 
 // NewHTTP serves dir until the test ends.
@@ -40,6 +41,9 @@ func NewHTTP(t testing.TB, dir string) *HTTP {
 // Gets is how many GET requests (file bodies) the server answered.
 func (h *HTTP) Gets() int { return h.gets.total() }
 
+// Deny makes the server refuse name (403 Forbidden).
+func (h *HTTP) Deny(name string) { h.denied.set(name, 0) }
+
 // CutOff makes the server stop sending name after n bytes, having
 // promised all of it.
 func (h *HTTP) CutOff(name string, n int64) { h.cut.set(name, n) }
@@ -50,6 +54,10 @@ func (h *HTTP) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(r.URL.Path, "/")
+	if _, no := h.denied.get(name); no {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	if r.Method == http.MethodGet {
 		h.gets.add(name)
 		if h.BeforeGet != nil {

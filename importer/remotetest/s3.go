@@ -23,6 +23,7 @@ type S3 struct {
 	backend *s3mem.Backend
 	gets    counter
 	cut     cutoffs
+	denied  cutoffs // keys whose GET is refused
 	t       testing.TB
 	// BeforeGet, when set, runs before an object's GET is answered.
 	BeforeGet func(key string)
@@ -52,6 +53,10 @@ func (s *S3) Put(key string, data []byte) {
 // Gets is how many object bodies the store sent.
 func (s *S3) Gets() int { return s.gets.total() }
 
+// Deny makes the store refuse to send key (AccessDenied), as a bucket
+// policy would.
+func (s *S3) Deny(key string) { s.denied.set(key, 0) }
+
 // CutOff makes the store stop sending key after n bytes.
 func (s *S3) CutOff(key string, n int64) { s.cut.set(key, n) }
 
@@ -69,6 +74,12 @@ func (s *S3) wrap(next http.Handler) http.Handler {
 			return
 		}
 		s.gets.add(key)
+		if _, no := s.denied.get(key); no {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
 		if s.BeforeGet != nil {
 			s.BeforeGet(key)
 		}

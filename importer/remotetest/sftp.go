@@ -31,6 +31,7 @@ type SFTP struct {
 	BeforeOpen func(path string)
 	opens      counter
 	cut        cutoffs
+	denied     cutoffs // paths it may not read
 }
 
 // NewSFTP starts the server until the test ends; its key files go in a
@@ -77,6 +78,10 @@ func NewSFTP(t testing.TB) *SFTP {
 // Opens is how many files the server opened for reading.
 func (s *SFTP) Opens() int { return s.opens.total() }
 
+// Deny makes opening path fail with permission denied (the server runs
+// as root here, which file modes do not stop).
+func (s *SFTP) Deny(path string) { s.denied.set(path, 0) }
+
 // CutOff makes reads of path fail after n bytes.
 func (s *SFTP) CutOff(path string, n int64) { s.cut.set(path, n) }
 
@@ -119,6 +124,9 @@ func (h handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	h.s.opens.add(r.Filepath)
 	if h.s.BeforeOpen != nil {
 		h.s.BeforeOpen(r.Filepath)
+	}
+	if _, no := h.s.denied.get(r.Filepath); no {
+		return nil, sftp.ErrSSHFxPermissionDenied // what OpenSSH's sftp-server answers for EACCES
 	}
 	f, err := os.Open(r.Filepath)
 	if err != nil {
