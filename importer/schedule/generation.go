@@ -226,8 +226,16 @@ func (g *generation) runOnce(j *importer.Job) error {
 }
 
 // retryable is a failure a later attempt may not meet: the database
-// unreachable, or a remote source's server (see importer.Retryable).
-func retryable(err error) bool { return models.Unreachable(err) || importer.Retryable(err) }
+// unreachable, or a remote source's server. A remote source's failure
+// says so itself (importer.Retryable): the network error inside a
+// refused login must not make it look like an outage.
+func retryable(err error) bool {
+	var se *importer.SourceError
+	if errors.As(err, &se) {
+		return importer.Retryable(err)
+	}
+	return models.Unreachable(err)
+}
 
 // recordPanic puts the panic in the ledger, where an operator looks for
 // failed runs.
