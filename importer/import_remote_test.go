@@ -21,24 +21,22 @@ import (
 // read locally, a second run must skip them without fetching a body, and
 // each failure must say what to fix.
 
-// sampleSocksJob is config.yaml's socks job with the given source block.
-func sampleSocksJob(source string) string {
-	return `  - name: socks
-    source:
-` + source + `
-    table: socks
-    key: [sku]
-    columns:
-      - {name: sku, type: text}
-      - {name: name, type: text, required: true}
-      - {name: style, type: text}
-      - {name: size, type: text}
-      - {name: colour, csv: Color}
-      - {name: price, type: decimal, precision: 10, scale: 2}
-      - {name: quantity, type: integer}
-      - {name: in_stock, type: boolean}
-      - {name: updated_on, type: date, format: "2006-01-02"}
-`
+// sampleSocksJob is config.yaml's socks job with source.path replaced by
+// the given source keys (YAML, indented for the source: block).
+func sampleSocksJob(t *testing.T, source string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start, end := strings.Index(text, "  - name: socks\n"), strings.Index(text, "  - name: stock\n")
+	const local = `      path: "sample-data/socks-*.csv"`
+	job := text[max(start, 0):max(end, 0)]
+	if start < 0 || end < start || !strings.Contains(job, local) {
+		t.Fatalf("config.yaml has no socks job reading %s before the stock job", local)
+	}
+	return strings.Replace(job, local, source, 1)
 }
 
 var sampleSocks = []string{"socks-2026-09.csv", "socks-2026-10.csv", "socks-2026-11.csv"}
@@ -157,7 +155,7 @@ func sampleDir(t *testing.T) string {
 // localSampleCounts imports the sample dumps from local files.
 func localSampleCounts(t *testing.T) ([]outcome, [][]string) {
 	dir := sampleDir(t)
-	e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q", filepath.Join(dir, "socks-*.csv"))))
+	e := newImportEnv(t, sampleSocksJob(t, fmt.Sprintf("      path: %q", filepath.Join(dir, "socks-*.csv"))))
 	results := e.runJob("socks", Options{})
 	out := make([]outcome, len(results))
 	for i, r := range results {
@@ -187,7 +185,7 @@ func TestRemoteSampleDumps(t *testing.T) {
 	for _, k := range remoteKindsUnderTest() {
 		t.Run(k.name, func(t *testing.T) {
 			srv := k.serve(t, sampleDir(t))
-			e := newImportEnv(t, sampleSocksJob(srv.source))
+			e := newImportEnv(t, sampleSocksJob(t, srv.source))
 			results := e.runJob("socks", Options{})
 			if len(results) != 3 {
 				t.Fatalf("%d results, want 3: %+v", len(results), results)
@@ -250,7 +248,7 @@ func TestRemoteFailures(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			dir := sampleDir(t)
 			srv := k.serve(t, dir)
-			e := newImportEnv(t, sampleSocksJob(srv.source))
+			e := newImportEnv(t, sampleSocksJob(t, srv.source))
 
 			srv.cutOff(sampleSocks[1], 1000)
 			changed := false
@@ -293,7 +291,7 @@ func TestRemoteFailures(t *testing.T) {
 				t.Errorf("the next run fetched %d bodies, want 2 (the first file is skipped unread)", got)
 			}
 
-			bad := newImportEnv(t, sampleSocksJob(srv.badLogin))
+			bad := newImportEnv(t, sampleSocksJob(t, srv.badLogin))
 			if k.name == "s3" {
 				t.Setenv("AWS_ACCESS_KEY_ID", "AKIDWRONG")
 			}
@@ -341,7 +339,7 @@ func TestSFTPHostKey(t *testing.T) {
 		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"cannot read known_hosts", "always checked"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q\n      sftp: {key_file: %q, known_hosts: %q}", url, s.KeyFile, c.knownHosts)))
+			e := newImportEnv(t, sampleSocksJob(t, fmt.Sprintf("      path: %q\n      sftp: {key_file: %q, known_hosts: %q}", url, s.KeyFile, c.knownHosts)))
 			res := e.runJob("socks", Options{})
 			if len(res) != 1 || res[0].Err == nil || Retryable(res[0].Err) {
 				t.Fatalf("results = %+v; want one failed run, not retried", res)
@@ -377,7 +375,7 @@ func TestRemoteUnreachable(t *testing.T) {
 			"/srv/nowhere: no such file or folder on the server", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newImportEnv(t, sampleSocksJob(c.source))
+			e := newImportEnv(t, sampleSocksJob(t, c.source))
 			res := e.runJob("socks", Options{})
 			if len(res) != 1 || res[0].Err == nil || !strings.Contains(res[0].Err.Error(), c.says) || Retryable(res[0].Err) != c.retry {
 				t.Fatalf("results = %+v; want one failed run saying %q, retryable %v", res, c.says, c.retry)
@@ -394,7 +392,7 @@ func TestHTTPTokenInURL(t *testing.T) {
 	var logs strings.Builder
 	for _, c := range []struct{ file, status string }{{"socks-2026-09.csv", models.StatusOK}, {"socks-2099-01.csv", models.StatusFailed}} {
 		url := h.URL + "/" + c.file + "?month=9&token=" + token
-		e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q", url)))
+		e := newImportEnv(t, sampleSocksJob(t, fmt.Sprintf("      path: %q", url)))
 		im, err := New(e.ctx, e.db, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err != nil {
 			t.Fatal(err)
@@ -423,7 +421,7 @@ func TestHTTPTokenInURL(t *testing.T) {
 func TestRemoteProgress(t *testing.T) {
 	dir := sampleDir(t)
 	h := remotetest.NewHTTP(t, dir)
-	e := newImportEnv(t, sampleSocksJob(fmt.Sprintf("      path: %q", h.URL+"/socks-2026-09.csv")))
+	e := newImportEnv(t, sampleSocksJob(t, fmt.Sprintf("      path: %q", h.URL+"/socks-2026-09.csv")))
 	st, err := os.Stat(filepath.Join(dir, "socks-2026-09.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +460,7 @@ func TestRemotePermissionDenied(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			srv := k.serve(t, sampleDir(t))
 			srv.deny(sampleSocks[1])
-			e := newImportEnv(t, sampleSocksJob(srv.source))
+			e := newImportEnv(t, sampleSocksJob(t, srv.source))
 			res := e.runJob("socks", Options{})
 			if len(res) != 3 || res[0].Status != models.StatusOK || res[2].Status != models.StatusOK {
 				t.Fatalf("results = %+v; want the first and last file imported", res)
