@@ -10,6 +10,7 @@ import (
 // that has rows) and the load. A big file spends seconds in the first two
 // before a row is loaded, so they report too.
 const (
+	PassDownload = "download" // a remote file, fetched once into a temporary file
 	PassChecksum = "checksum"
 	PassKeys     = "keys"
 	PassLoad     = "load"

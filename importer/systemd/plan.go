@@ -73,6 +73,10 @@ func PlanUnits(cfg *importer.ConfigFile, target models.Target, opt Options) (*Pl
 		} else {
 			p.network = true
 		}
+		// A remote source may read local files too: an SSH key, known_hosts.
+		if src, ok := j.Files().(interface{ LocalPaths() []string }); ok {
+			need = append(need, src.LocalPaths()...)
+		}
 		// Webhooks (notify:) need the network, and DNS, too.
 		if len(j.Notify()) > 0 {
 			p.network = true

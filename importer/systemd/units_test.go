@@ -43,6 +43,8 @@ func TestUnitsGolden(t *testing.T) {
 			"home", "/home/alice/sluice/config.yaml", nil,
 			Options{Binary: "/home/alice/go/bin/sluice", User: "alice", Group: "alice", OnCalendar: []string{"Mon..Fri *-*-* 07:00:00"}, RandomizedDelay: 90 * time.Second},
 		},
+		// Remote sources: the network, and the SSH key's folder readable.
+		{"remote", "/srv/app/config.yaml", nil, Options{User: "sluice", Group: "sluice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
