@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -140,7 +141,7 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (*ConfigFile, e
 	dec.KnownFields(true)
 	// An empty file decodes to io.EOF; validation then says what is missing.
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, text, err)
 	}
 	if v, ok := lookup("DATABASE_URL"); ok && v != "" {
 		cfg.Database.URL = v
@@ -157,8 +158,20 @@ var (
 )
 
 // yamlError turns the YAML library's messages into ConfigErrors that speak
-// of config keys rather than Go types.
-func yamlError(file string, err error) error {
+// of config keys rather than Go types. A document that parses but does
+// not fit the config is walked again to name each key, the type it wants
+// and the value it got (see yamlTypeProblems).
+func yamlError(file, text string, err error) error {
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(text), &doc) == nil {
+		if problems := yamlTypeProblems(&doc, reflect.TypeFor[ConfigFile]()); len(problems) > 0 {
+			errs := make([]error, len(problems))
+			for i, p := range problems {
+				errs[i] = &ConfigError{File: file, Line: p.line, Field: p.field, Reason: p.reason}
+			}
+			return errors.Join(errs...)
+		}
+	}
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {

@@ -52,16 +52,18 @@ type Importer struct {
 	slowNotice  sync.Once // see noticeSlowDriver
 }
 
-// ProgressFunc starts progress reporting for a file of size bytes and
-// returns the function to call as reading goes on. It may return nil to
-// show nothing.
+// ProgressFunc starts progress reporting for a file of size bytes, before
+// its first pass, and returns the function to call as reading goes on. It
+// may return nil to show nothing.
 type ProgressFunc func(name string, size int64) func(Progress)
 
-// Progress is how far the import of a file has come.
+// Progress is how far the import of a file has come: each pass (see
+// PassChecksum) reads the file from its start.
 type Progress struct {
-	Bytes int64 // raw bytes read (compressed bytes for gzip)
-	Rows  int64 // records read, rejected ones included
-	Done  bool  // the last call
+	Pass  string // PassDownload, PassChecksum, PassKeys or PassLoad
+	Bytes int64  // raw bytes the pass has read (compressed bytes for gzip)
+	Rows  int64  // records the load has read, rejected ones included
+	Done  bool   // the load has read the whole file: the last call
 }
 
 // New returns an importer for db, creating or migrating the ledger table
@@ -118,6 +120,11 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 	}
 	defer unlock()
 	files, err := j.source.List(ctx)
+	if err != nil && isRemote(j.source) && ctx.Err() == nil {
+		// A server that fails to list is a failed run, recorded where an
+		// operator looks, like any file's failure.
+		return []Result{im.listFailed(ctx, j, opt, err)}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
 	}
@@ -183,6 +190,19 @@ func (im *Importer) noFiles(ctx context.Context, j *Job, opt Options) Result {
 	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
 	if !opt.DryRun {
 		run := &models.Run{Job: j.Name, Path: res.Path, StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
+		im.recordFailed(ctx, run, im.log)
+	}
+	im.log.Error("import failed", "job", j.Name, "err", err)
+	return res
+}
+
+// listFailed is the failed run of a job whose remote source could not be
+// listed.
+func (im *Importer) listFailed(ctx context.Context, j *Job, opt Options, err error) Result {
+	now := im.cfg.Now()
+	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
+	if !opt.DryRun {
+		run := &models.Run{Job: j.Name, Path: res.Path, Source: ledgerSource(j.source, File{}), StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
 		im.recordFailed(ctx, run, im.log)
 	}
 	im.log.Error("import failed", "job", j.Name, "err", err)

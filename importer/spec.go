@@ -45,8 +45,13 @@ func (j *Job) Settle() time.Duration { return j.settle }
 // WithFiles returns the job reading the given local files instead of its
 // source (sluice import --job socks FILE...).
 func (j *Job) WithFiles(paths []string) *Job {
+	return j.withSource(newFileList(paths))
+}
+
+// withSource returns the job reading through src.
+func (j *Job) withSource(src Source) *Job {
 	c := *j
-	c.source = newFileList(paths)
+	c.source = src
 	return &c
 }
 

@@ -65,6 +65,9 @@ func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// queue on busy_timeout instead of failing half-way with SQLITE_BUSY.
 	// Both drivers understand it.
 	dsn += "?_txlock=immediate"
+	if t.Path != ":memory:" {
+		createPrivate(t.Path)
+	}
 	sqldb, err := sql.Open(sqliteDriverName, dsn)
 	if err != nil {
 		return nil, err

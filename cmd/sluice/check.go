@@ -131,6 +131,12 @@ func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
 		return false
 	}
 	fmt.Fprintf(w, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Files().String()))
+	if _, local := j.Files().(importer.LocalSource); !local {
+		// A remote listing is not in front of the operator: say it.
+		for _, f := range files {
+			fmt.Fprintf(w, "job %s:   %s\n", j.Name, describeRemote(f.File))
+		}
+	}
 	ok := true
 	extra := map[string]int{}
 	var order []string
@@ -157,6 +163,24 @@ func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
 		fmt.Fprintf(w, "job %s: CSV column %q in %d of %d file(s) is read by no column, and %s\n", j.Name, h, extra[h], len(files), fate)
 	}
 	return ok
+}
+
+// describeRemote is a remote file as its server lists it.
+func describeRemote(f importer.File) string {
+	var about []string
+	if f.Size >= 0 {
+		about = append(about, fmt.Sprintf("%d bytes", f.Size))
+	}
+	if !f.ModTime.IsZero() {
+		about = append(about, "modified "+f.ModTime.UTC().Format(time.RFC3339))
+	}
+	if f.ETag != "" {
+		about = append(about, "ETag "+f.ETag)
+	}
+	if len(about) == 0 {
+		return f.Name
+	}
+	return f.Name + " (" + strings.Join(about, ", ") + ")"
 }
 
 // printDBError prints a database problem as the operator should read

@@ -32,6 +32,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	g.consoleSkip = fileFailure
 	cfg, db, log, err := g.setup(ctx, e)
 	if err != nil {
 		return err
@@ -49,8 +50,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return &usageError{msg: "FILE arguments need --job: which table should they go to?", hint: "sluice import --job " + cfg.Jobs[0].Name + " " + files[0]}
 	}
 	icfg := importer.Config{Log: log, LockTimeout: lockWait(*lockTimeout)}
+	var bar *progressLine
 	if isTerminal(e.stderr) {
-		icfg.Progress = progressBar(e.stderr)
+		bar = newProgressLine(e.stderr)
+		icfg.Progress = bar.start
 	}
 	im, err := importer.New(ctx, db, icfg)
 	if err != nil {
@@ -67,6 +70,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		} else {
 			results, err = im.RunJob(ctx, j, opt)
 		}
+		bar.clear()
 		if !*dryRun {
 			importer.Notify(nctx, sender, j, results, err)
 		}

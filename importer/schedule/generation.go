@@ -170,7 +170,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.
 	for attempt := 1; ; attempt++ {
 		results, err := g.runOnce(j)
 		g.reportDatabase(err)
-		final := err == nil || !models.Unreachable(err) || d.runCtx.Err() != nil || attempt >= retry.Attempts
+		final := err == nil || !retryable(err) || d.runCtx.Err() != nil || attempt >= retry.Attempts
 		for _, r := range results {
 			if r.Status == models.StatusOK || final {
 				kept = append(kept, r)
@@ -179,7 +179,7 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.
 		switch {
 		case err == nil:
 			return kept, nil
-		case !models.Unreachable(err) || d.runCtx.Err() != nil:
+		case !retryable(err) || d.runCtx.Err() != nil:
 			log.Error("run failed", "err", err)
 			return kept, err
 		case attempt >= retry.Attempts:
@@ -218,7 +218,7 @@ func (g *generation) runOnce(j *importer.Job) ([]importer.Result, error) {
 			continue
 		}
 		failed = append(failed, fmt.Sprintf("%s: %v", r.Path, r.Err))
-		if models.Unreachable(r.Err) && unreachable == nil {
+		if retryable(r.Err) && unreachable == nil {
 			unreachable = r.Err
 		}
 	}
@@ -233,6 +233,18 @@ func (g *generation) runOnce(j *importer.Job) ([]importer.Result, error) {
 		return results, fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
 	}
 	return results, nil
+}
+
+// retryable is a failure a later attempt may not meet: the database
+// unreachable, or a remote source's server. A remote source's failure
+// says so itself (importer.Retryable): the network error inside a
+// refused login must not make it look like an outage.
+func retryable(err error) bool {
+	var se *importer.SourceError
+	if errors.As(err, &se) {
+		return importer.Retryable(err)
+	}
+	return models.Unreachable(err)
 }
 
 // recordPanic puts the panic in the ledger, where an operator looks for
