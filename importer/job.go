@@ -96,7 +96,7 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 		}
 	}
 	if err := load.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", f.Name, err)
+		return fmt.Errorf("commit %s: %w", SafeName(f.Name), err)
 	}
 	return nil
 }

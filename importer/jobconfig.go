@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dustin/go-humanize"
 	"github.com/robfig/cron/v3"
 
 	"github.com/sluice-dev/sluice/models"
@@ -37,6 +39,9 @@ type SourceConfig struct {
 	Delimiter string `yaml:"delimiter"`
 	Encoding  string `yaml:"encoding"`
 	Ragged    bool   `yaml:"ragged"`
+	// MaxField is the most a field may hold ("16MiB", "1MB", "65536"); a
+	// row with a longer one is rejected. "" means DefaultMaxField.
+	MaxField string `yaml:"max_field"`
 	// Settle is how long a file must have been left unchanged before it
 	// is imported: one modified more recently may still be being written,
 	// and is left for the next run. nil means DefaultSettle.
@@ -158,6 +163,13 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 		return fail("source.encoding", "%v", err)
 	}
 	j.format = Format{Delimiter: delim, Encoding: s.Encoding, Ragged: s.Ragged}
+	if s.MaxField != "" {
+		n, err := humanize.ParseBytes(s.MaxField)
+		if err != nil || n == 0 || n > math.MaxInt32 {
+			return fail("source.max_field", "%q is not a size between 1 byte and 2GiB (write 16MiB, 1MB or a number of bytes)", s.MaxField)
+		}
+		j.format.MaxField = int64(n)
+	}
 	return nil
 }
 

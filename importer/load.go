@@ -167,11 +167,11 @@ func (fl *fileLoad) check(sum string) error {
 		return readError(fl.f.Name, err)
 	}
 	if got := hex.EncodeToString(fl.hash.Sum(nil)); got != sum {
-		return fmt.Errorf("%s changed while it was being imported (sha256 %s before, %s after); try again when it is complete", fl.f.Name, sum[:12], got[:12])
+		return fmt.Errorf("%s changed while it was being imported (sha256 %s before, %s after); try again when it is complete", SafeName(fl.f.Name), sum[:12], got[:12])
 	}
 	if fl.j.rejectLimit.exceeded(fl.res.Rejected, fl.res.Rows) {
 		return fmt.Errorf("%s: %d of %d rows rejected, more than rejects.max %s allows; nothing was imported (see %s)",
-			fl.f.Name, fl.res.Rejected, fl.res.Rows, fl.j.rejectLimit, fl.rejects.Path())
+			SafeName(fl.f.Name), fl.res.Rejected, fl.res.Rows, fl.j.rejectLimit, SafeName(fl.rejects.Path()))
 	}
 	return nil
 }

@@ -114,12 +114,12 @@ func (pr *producer) run(ctx context.Context) error {
 
 func (pr *producer) reject(e *RowError, rec Record) error {
 	pr.res.Rejected++
-	if err := pr.rejects.Add(e, rec.Fields); err != nil {
+	if err := pr.rejects.Add(e, rec); err != nil {
 		return err
 	}
 	if lim := pr.limit; !lim.isPct && lim.exceeded(pr.res.Rejected, pr.res.Rows) {
 		return fmt.Errorf("%s: more than rejects.max %s rows rejected (stopped at line %d); nothing was imported (see %s)",
-			pr.rd.path, lim, rec.Line, pr.rejects.Path())
+			SafeName(pr.rd.path), lim, rec.Line, SafeName(pr.rejects.Path()))
 	}
 	return nil
 }

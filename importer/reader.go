@@ -77,7 +77,7 @@ type FileError struct {
 // are unknown, so editors and terminals can jump to the spot.
 func (e *FileError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Path)
+	b.WriteString(SafeName(e.Path))
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 		if e.Column > 0 {

@@ -233,5 +233,5 @@ func readError(name string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return fmt.Errorf("read %s: %w", name, err)
+	return fmt.Errorf("read %s: %w", SafeName(name), err)
 }

@@ -86,7 +86,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 
 // printResult writes the one-line summary of a file's import.
 func printResult(w io.Writer, r importer.Result) {
-	name := displayPath(r.Path)
+	name := importer.SafeName(displayPath(r.Path))
 	prefix := ""
 	if r.DryRun {
 		prefix = "dry run: "
@@ -108,7 +108,7 @@ func printResult(w io.Writer, r importer.Result) {
 			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
 		}
 		if r.RejectFile != "" {
-			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
+			fmt.Fprintf(w, "; rejects in %s", importer.SafeName(displayPath(r.RejectFile)))
 		}
 		fmt.Fprintln(w)
 	}

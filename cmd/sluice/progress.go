@@ -36,7 +36,7 @@ func progressBar(w io.Writer) importer.ProgressFunc {
 			progressbar.OptionThrottle(200_000_000),
 			progressbar.OptionClearOnFinish(),
 		)
-		name := filepath.Base(path)
+		name := importer.SafeName(filepath.Base(path))
 		return func(p importer.Progress) {
 			bar.Describe(fmt.Sprintf("%s %d rows", name, p.Rows))
 			_ = bar.Set64(p.Bytes)
