@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 )
 
 // splitter cuts decoded text into CSV records as RFC 4180 intends and as
@@ -51,11 +52,12 @@ type splitter struct {
 	bad      string // why the record cannot be split into fields; "" when it can
 	badField int    // the field where that was found
 	badLine  int    // and its line
-	raw      []byte // source text of a record with bad set (up to max bytes)
-	rawCut   bool   // raw was longer than max and is cut there
+	raw      []byte // source text of a record with bad set (up to rawMax bytes)
+	rawCut   bool   // raw was longer than rawMax and is cut there
+	rawMax   int
 	inRec    bool
 	recAt    int    // index in buf where the record's text not yet in saved starts
-	saved    []byte // the record's text that was in earlier windows (up to max)
+	saved    []byte // the record's text that was in earlier windows (up to rawMax)
 	fieldLen int64  // bytes of the field being read, counted past max too
 	endsCR   bool   // the last byte added to it is a CR
 
@@ -74,8 +76,13 @@ type errUnclosed struct{ line int }
 
 func (e *errUnclosed) Error() string { return "quoted field never closed" }
 
+// maxRaw bounds the source text kept of a record that cannot be split: it
+// is copied for every record that spans a window, and a broken quote can
+// make a record of the rest of the file.
+const maxRaw = 1 << 20
+
 func newSplitter(in *bufio.Reader, delim []byte, term byte, maxField int) *splitter {
-	return &splitter{in: in, delim: delim, term: term, max: maxField, line: 1, lineEnd: -1}
+	return &splitter{in: in, delim: delim, term: term, max: maxField, rawMax: min(maxField, maxRaw), line: 1, lineEnd: -1}
 }
 
 // refill drops what was read from the window and peeks a full one. It
@@ -122,7 +129,7 @@ func (s *splitter) more(n int) bool {
 
 // save keeps b as source text of the current record, up to max bytes.
 func (s *splitter) save(b []byte) {
-	if room := s.max - len(s.saved); len(b) > room {
+	if room := s.rawMax - len(s.saved); len(b) > room {
 		b, s.rawCut = b[:max(room, 0)], true
 	}
 	s.saved = append(s.saved, b...)
@@ -134,6 +141,13 @@ func (s *splitter) save(b []byte) {
 func (s *splitter) add(b []byte) {
 	if len(b) == 0 {
 		return
+	}
+	if len(s.rec)+len(b) > cap(s.rec) && s.fieldLen+int64(len(b)) > maxRaw {
+		// A field past 1 MiB may well run to the limit: one allocation of
+		// what it can take, instead of a growing series of copies each
+		// alive until the collector runs, which took 4 times the limit.
+		rest := int64(s.max) + 1 - min(s.fieldLen, int64(s.max)+1)
+		s.rec = slices.Grow(s.rec, int(rest)+bufSize)
 	}
 	if room := int64(s.max) + 1 - s.fieldLen; room < int64(len(b)) {
 		s.rec = append(s.rec, b[:max(room, 0)]...)
@@ -228,6 +242,9 @@ const (
 // *errUnclosed, or the read error that cut the text short (the partial
 // record is dropped).
 func (s *splitter) next() error {
+	if cap(s.rec) > 4*bufSize {
+		s.rec = nil // one huge field must not hold its memory for the rest of the file
+	}
 	s.rec, s.ends, s.fieldPos = s.rec[:0], s.ends[:0], s.fieldPos[:0]
 	s.big, s.bigSize, s.bad, s.raw, s.saved, s.rawCut = -1, 0, "", s.raw[:0], s.saved[:0], false
 	if !s.skipBlank() {

@@ -111,8 +111,8 @@ func refSplit(data, delim string, term byte, limit int) ([]refRecord, int) {
 				end = i + j
 			}
 			raw := data[start:end]
-			if len(raw) > limit {
-				raw = raw[:limit]
+			if rawMax := min(limit, maxRaw); len(raw) > rawMax {
+				raw = raw[:rawMax]
 			} else {
 				raw = strings.TrimSuffix(strings.TrimSuffix(raw, "\n"), "\r")
 			}

@@ -342,7 +342,7 @@ func (r *Reader) unsplit() *RowError {
 		e.Reason += fmt.Sprintf(" at line %d", s.badLine)
 	}
 	if s.rawCut {
-		e.Reason += fmt.Sprintf("; only its first %s are kept here", byteSize(int64(s.max)))
+		e.Reason += fmt.Sprintf("; only its first %s are kept here", byteSize(int64(s.rawMax)))
 	}
 	return e
 }
