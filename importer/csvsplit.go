@@ -273,17 +273,14 @@ func (s *splitter) next() error {
 			case st == stUnquoted:
 				s.trimCR()
 			case st == stField: // a delimiter ends the text: one more, empty field
-				from, s.fieldLen, s.endsCR = len(s.rec), 0, false
+				from = s.startField()
 			}
 			s.endField(from)
 			return nil
 		}
 		switch st {
 		case stField:
-			from, s.fieldLen, s.endsCR = len(s.rec), 0, false
-			if s.positions {
-				s.fieldPos = append(s.fieldPos, fieldPos{s.line, int(s.base+int64(s.pos)-s.lineAt) + 1})
-			}
+			from = s.startField()
 			st = stUnquoted
 			if s.buf[s.pos] == '"' {
 				st, quoteLine = stQuoted, s.line
@@ -374,6 +371,16 @@ func (s *splitter) swallowed(line int) bool {
 		lines--
 	}
 	return lines > 0
+}
+
+// startField begins a field at pos; it returns where its content starts
+// in rec.
+func (s *splitter) startField() int {
+	s.fieldLen, s.endsCR = 0, false
+	if s.positions {
+		s.fieldPos = append(s.fieldPos, fieldPos{s.line, int(s.base+int64(s.pos)-s.lineAt) + 1})
+	}
+	return len(s.rec)
 }
 
 // hasDelim reports whether the delimiter starts at pos, refilling the

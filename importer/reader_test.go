@@ -165,6 +165,7 @@ func TestReader(t *testing.T) {
 		{name: "only blank lines", file: "blank_only.csv", err: "blank_only.csv: empty file: no header row"},
 		{name: "duplicate header", file: "dup_header.csv", err: `dup_header.csv:1:15: duplicate header name "name" in columns 2 and 4`},
 		{name: "empty header name", file: "empty_header.csv", err: "empty_header.csv:1:4: header column 2 has no name"},
+		{name: "header ending in a delimiter", file: "trailing_comma.csv", data: []byte("id,name,"), err: "trailing_comma.csv:1:9: header column 3 has no name"},
 		{name: "header quote error", file: "bad_header.csv", data: []byte("id,\"na\"me\n1,2\n"),
 			err: `bad_header.csv:1:4: header row: text after the closing quote of a quoted field`},
 		{name: "header quote never closed", file: "open_header.csv", data: []byte("id,\"name\n1,2\n"),
