@@ -133,8 +133,8 @@ func refSplit(data, delim string, term byte, limit int) ([]refRecord, int) {
 					j := strings.IndexByte(data[i:], '"')
 					if j < 0 {
 						rest := data[i:]
-						lines := strings.Count(rest, string(term))
-						if strings.HasSuffix(rest, string(term)) {
+						lines := line + strings.Count(rest, string(term)) - quoteLine
+						if strings.HasSuffix(data, string(term)) {
 							lines--
 						}
 						if lines > 0 {

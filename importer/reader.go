@@ -145,7 +145,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 const (
 	bufSize   = 64 << 10
-	sniffSize = 8 << 10 // how much decoded text is checked for NUL bytes
+	sniffSize = 8 << 10 // how much decoded text is checked for control bytes and the line end
 )
 
 // NewReader wraps r (the raw file bytes) for the file named path, which is
