@@ -55,6 +55,7 @@ type splitter struct {
 	raw      []byte // source text of a record with bad set (up to rawMax bytes)
 	rawCut   bool   // raw was longer than rawMax and is cut there
 	rawMax   int
+	small    int64 // a field up to this size is appended without more ado: min(max, maxRaw)
 	inRec    bool
 	recAt    int    // index in buf where the record's text not yet in saved starts
 	saved    []byte // the record's text that was in earlier windows (up to rawMax)
@@ -82,7 +83,8 @@ func (e *errUnclosed) Error() string { return "quoted field never closed" }
 const maxRaw = 1 << 20
 
 func newSplitter(in *bufio.Reader, delim []byte, term byte, maxField int) *splitter {
-	return &splitter{in: in, delim: delim, term: term, max: maxField, rawMax: min(maxField, maxRaw), line: 1, lineEnd: -1}
+	return &splitter{in: in, delim: delim, term: term, max: maxField, rawMax: min(maxField, maxRaw),
+		small: int64(min(maxField, maxRaw)), line: 1, lineEnd: -1}
 }
 
 // refill drops what was read from the window and peeks a full one. It
@@ -139,6 +141,17 @@ func (s *splitter) save(b []byte) {
 // bytes of it: one more than allowed, so that dropping the CR of a CRLF
 // can bring a field back to max.
 func (s *splitter) add(b []byte) {
+	if n := int64(len(b)); s.fieldLen+n <= s.small {
+		s.rec = append(s.rec, b...)
+		s.fieldLen += n
+		return
+	}
+	s.addLong(b)
+}
+
+// addLong is add for a field that may grow past maxRaw or max; only
+// it keeps endsCR, which trimCR needs when rec does not hold the field.
+func (s *splitter) addLong(b []byte) {
 	if len(b) == 0 {
 		return
 	}
@@ -271,7 +284,7 @@ func (s *splitter) next() error {
 				s.badLine = s.start
 				return nil
 			case st == stUnquoted:
-				s.trimCR()
+				s.trimCR(from)
 			case st == stField: // a delimiter ends the text: one more, empty field
 				from = s.startField()
 			}
@@ -289,10 +302,21 @@ func (s *splitter) next() error {
 		case stUnquoted:
 			end := s.findLineEnd()
 			seg := s.buf[s.pos:end]
-			if i := s.indexDelim(seg); i >= 0 {
+			i := s.indexDelim(seg)
+			// The common case: unquoted fields one after the other on
+			// the line, split here without going round the state loop.
+			for i >= 0 {
 				s.add(seg[:i])
 				s.pos += i + len(s.delim)
 				s.endField(from)
+				if s.pos == len(s.buf) || (s.pos < end && s.buf[s.pos] == '"') {
+					break // a quoted field, or one the window does not show yet
+				}
+				from = s.startField()
+				seg = s.buf[s.pos:end]
+				i = s.indexDelim(seg)
+			}
+			if i >= 0 {
 				st = stField
 				continue
 			}
@@ -312,7 +336,7 @@ func (s *splitter) next() error {
 			}
 			s.add(seg)
 			s.pos = end
-			s.trimCR()
+			s.trimCR(from)
 			s.endField(from)
 			s.endLine()
 			return nil
@@ -396,9 +420,20 @@ func (s *splitter) indexDelim(b []byte) int {
 	return bytes.Index(b, s.delim)
 }
 
-// trimCR drops the CR of a CRLF from an unquoted field that ends its line.
-func (s *splitter) trimCR() {
-	if s.term == '\n' && s.endsCR {
+// trimCR drops the CR of a CRLF from the unquoted field at rec[from:]
+// that ends its line.
+func (s *splitter) trimCR(from int) {
+	if s.term != '\n' {
+		return
+	}
+	if s.fieldLen <= s.small {
+		if n := len(s.rec); n > from && s.rec[n-1] == '\r' {
+			s.rec = s.rec[:n-1]
+			s.fieldLen--
+		}
+		return
+	}
+	if s.endsCR {
 		if s.fieldLen <= int64(s.max)+1 {
 			s.rec = s.rec[:len(s.rec)-1]
 		}
