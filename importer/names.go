@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"errors"
+	"io/fs"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -37,4 +39,14 @@ func printable(s string) bool {
 		}
 	}
 	return true
+}
+
+// safePathError is err with the path of its *fs.PathError made SafeName,
+// when that changes it; errors.Is still sees the cause.
+func safePathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && !printable(pe.Path) {
+		return &fs.PathError{Op: pe.Op, Path: SafeName(pe.Path), Err: pe.Err}
+	}
+	return err
 }
