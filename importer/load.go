@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
@@ -25,18 +27,20 @@ type fileLoad struct {
 	load    *models.Load
 	rejects *rejectFile
 	res     *Result
+	rep     *progressReport
 }
 
 // load streams the file into the table (see models.Load): it reads the
 // header, scans the keys if the load needs it, writes the rows, then
 // checks that the file did not change and the rejects are within bounds,
 // and merges.
-func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *models.Load, res *Result) error {
+func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *models.Load, res *Result, rep *progressReport) error {
 	fl, err := im.openLoad(ctx, j, f, load, res)
 	if err != nil {
 		return err
 	}
 	defer fl.r.Close()
+	fl.rep = rep
 	var keys *keyFilter
 	if load.NeedsKeyScan() {
 		if keys, err = fl.scanKeys(ctx); err != nil {
@@ -61,7 +65,32 @@ func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *
 	mergeStart := time.Now()
 	res.Counts, err = load.Finish(ctx)
 	im.log.Debug("merged", "job", j.Name, "file", f.Name, "duration", time.Since(mergeStart).Round(time.Millisecond))
+	res.Folded = load.Folded()
+	im.warnFolded(j, f, res.Folded)
 	return err
+}
+
+// maxFoldWarnings is how many groups of folded keys the log names one by
+// one; a table whose collation folds thousands of the file's keys gets
+// their count after that.
+const maxFoldWarnings = 20
+
+// warnFolded names the lines whose keys differ in the file but are one
+// key to the table (its key column's collation ignores case, accents or
+// trailing spaces): only the last of them landed.
+func (im *Importer) warnFolded(j *Job, f File, folds []models.Folded) {
+	for i, g := range folds {
+		if i == maxFoldWarnings {
+			im.log.Warn("more keys folded together by the table's collation", "job", j.Name, "file", f.Name, "groups", len(folds)-i)
+			return
+		}
+		keys := make([]string, len(g.Keys))
+		for k, key := range g.Keys {
+			keys[k] = strconv.Quote(strings.Join(key, ","))
+		}
+		im.log.Warn("keys that differ in the file are one key to the table: its collation folds them; the last line landed, the others count as duplicates",
+			"job", j.Name, "file", f.Name, "lines", g.Lines, "keys", keys, "collation", g.Collation, "kept", g.Lines[len(g.Lines)-1])
+	}
 }
 
 // openLoad opens the file for the load, reads its header and matches it
@@ -96,7 +125,8 @@ func (fl *fileLoad) scanKeys(ctx context.Context) (*keyFilter, error) {
 		return stageAll(), nil
 	}
 	start := time.Now()
-	keys, err := scanKeys(ctx, fl.j.source, fl.f, fl.p, fl.im.maxSuspects)
+	fl.rep.begin(PassKeys)
+	keys, err := scanKeys(ctx, fl.rep.source(fl.j.source), fl.f, fl.p, fl.im.maxSuspects)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +140,9 @@ func (fl *fileLoad) scanKeys(ctx context.Context) (*keyFilter, error) {
 // memory stays flat.
 func (fl *fileLoad) write(ctx context.Context, keys *keyFilter) error {
 	var progress func(Progress)
-	if fl.im.cfg.Progress != nil {
-		progress = fl.im.cfg.Progress(fl.f.Name, fl.f.Size)
+	if fl.rep.fn != nil {
+		fl.rep.begin(PassLoad)
+		progress = fl.rep.report
 	}
 	batches := make(chan *batch, 4)
 	// Written batches come back for reuse: at a million rows, allocating

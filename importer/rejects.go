@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluice-dev/sluice/models"
 )
 
 // rejectFile collects a file's bad rows as CSV: line, column, reason, then
@@ -44,7 +46,7 @@ func newRejectFile(dir, job, source string, header []string, now time.Time) *rej
 // no fields.
 func (r *rejectFile) Add(e *RowError, rec Record) error {
 	if r.f == nil {
-		if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		if err := os.MkdirAll(r.dir, models.PrivateDirMode); err != nil {
 			return fmt.Errorf("create rejects folder: %w", err)
 		}
 		f, err := createUnique(r.path)
@@ -127,7 +129,7 @@ func createUnique(path string) (*os.File, error) {
 		if i > 1 {
 			p = fmt.Sprintf("%s-%d%s", base, i, ext)
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, models.PrivateFileMode)
 		if !errors.Is(err, fs.ErrExist) || i == 100 {
 			return f, err
 		}
