@@ -15,7 +15,7 @@ type Result struct {
 	Status     string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
 	DryRun     bool
 	Rows       int64 // data records read, rejected ones included
-	Counts     models.Counts
+	Counts     models.Counts // Counts.Deleted: the rows a sync deleted or marked
 	Rejected   int64
 	RejectFile string
 	Duration   time.Duration
@@ -53,7 +53,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 		log.Info("already imported", "sha256", run.SHA256, "run", res.Previous.ID, "imported_at", res.Previous.FinishedAt)
 	default:
 		log.Info("imported", "rows", res.Rows, "inserted", res.Counts.Inserted, "updated", res.Counts.Updated,
-			"unchanged", res.Counts.Unchanged, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
+			"unchanged", res.Counts.Unchanged, "deleted", res.Counts.Deleted, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
 			"reject_file", res.RejectFile, "duration", res.Duration.Round(time.Millisecond), "dry_run", opt.DryRun)
 	}
 	return res
@@ -70,7 +70,11 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 	run.Size, run.SHA256 = size, sum
 	f.Size = size
 	ds := j.Dataset(im.db.Dialect)
-	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun})
+	sync, err := j.syncSpec(im.db.Dialect, ds, run.StartedAt)
+	if err != nil {
+		return err
+	}
+	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun, Sync: sync})
 	if err != nil {
 		return err
 	}
@@ -136,5 +140,5 @@ func (im *Importer) recordFailed(ctx context.Context, run *models.Run, log *slog
 func fillRun(run *models.Run, res *Result) {
 	run.Rows, run.Rejected, run.RejectFile = res.Rows, res.Rejected, res.RejectFile
 	run.Inserted, run.Updated, run.Unchanged = res.Counts.Inserted, res.Counts.Updated, res.Counts.Unchanged
-	run.Duplicates = res.Counts.Duplicates
+	run.Duplicates, run.Deleted = res.Counts.Duplicates, res.Counts.Deleted
 }

@@ -34,11 +34,10 @@ func (d *mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds 
 	if err != nil {
 		return 0, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE "+quoteIdent(stage)); err != nil {
-		return 0, 0, fmt.Errorf("drop staging table: %w", err)
-	}
 	return staged - kept, affected, nil
 }
+
+func (*mysqlDialect) dropTemp(name string) string { return "DROP TEMPORARY TABLE " + quoteIdent(name) }
 
 // onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
 // whose values are all equal unwritten (and reports it unaffected); the

@@ -242,11 +242,10 @@ func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds
 	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, mode, d.distinct)); err != nil {
 		return 0, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, "DROP TABLE temp."+quoteIdent(stage)); err != nil {
-		return 0, 0, fmt.Errorf("drop staging table: %w", err)
-	}
 	return dups, affected, nil
 }
+
+func (*sqliteDialect) dropTemp(name string) string { return "DROP TABLE temp." + quoteIdent(name) }
 
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	suffix := ""
