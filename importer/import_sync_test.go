@@ -136,7 +136,7 @@ func TestImportSyncScenarios(t *testing.T) {
 				want: failedAfter(0, 0), err: []string{"no rows to import", "nothing was imported"},
 				table: []string{"EU A Argyle 1", "EU B Bamboo 20", "EU D Dot 4", "EU E Eyelet 5", "EU F Fleece 6"}},
 			{name: "rejected rows are not gone", csv: "EU,A,Argyle,1\nEU,B,Bamboo,lots\nEU,D,Dot,4\nEU,E,Eyelet,5\nEU,F,Fleece,many\n",
-				want: okSync(5, 0, 0, 3, 2),
+				want:  okSync(5, 0, 0, 3, 2),
 				table: []string{"EU A Argyle 1", "EU B Bamboo 20", "EU D Dot 4", "EU E Eyelet 5", "EU F Fleece 6"}},
 			{name: "a reject whose key cannot be read", csv: "EU,A,Argyle,1\nEU,,Bamboo,2\nEU,D,Dot,4\nEU,E,Eyelet,5\nEU,F,Fleece,6\n",
 				want: failedAfter(2, 1), err: []string{"line 3", "column sku", "cannot read the key", "nothing was imported"},

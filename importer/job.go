@@ -14,7 +14,7 @@ type Result struct {
 	Job, Path  string
 	Status     string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
 	DryRun     bool
-	Rows       int64 // data records read, rejected ones included
+	Rows       int64         // data records read, rejected ones included
 	Counts     models.Counts // Counts.Deleted: the rows a sync deleted or marked
 	Rejected   int64
 	RejectFile string

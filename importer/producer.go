@@ -26,13 +26,13 @@ const (
 // producer reads, converts, encodes and batches rows; rejects go to the
 // reject file. It runs on its own goroutine, ahead of the writer.
 type producer struct {
-	p        *plan
-	width    int // values a row
-	size     int // rows a batch
-	rd       *Reader
-	rejects  *rejectFile
-	limit    rejectLimit
-	keys     *keyFilter // nil: no key repeats matter (the table is empty)
+	p       *plan
+	width   int // values a row
+	size    int // rows a batch
+	rd      *Reader
+	rejects *rejectFile
+	limit   rejectLimit
+	keys    *keyFilter // nil: no key repeats matter (the table is empty)
 	// syncKeys sends the keys of rejected rows to the writer: the load
 	// syncs, and never takes them for gone (see Load.WriteKeys).
 	syncKeys bool

@@ -48,11 +48,11 @@ type ScopeValue struct {
 // shaped like a stage of the key columns. After the merge one statement
 // deletes or marks the rows of the table no key table holds.
 type syncLoad struct {
-	spec   *SyncSpec
-	keyDS  *Dataset
-	keyIdx []int // the key columns' indexes in the load's Dataset
-	table  string
-	keys   BulkWriter // created on first use
+	spec    *SyncSpec
+	keyDS   *Dataset
+	keyIdx  []int // the key columns' indexes in the load's Dataset
+	table   string
+	keys    BulkWriter // created on first use
 	scratch []Row
 	// base is the rows the dump covers before the load: in scope, and
 	// for mark not marked already. The guard's share is of these.
