@@ -16,6 +16,9 @@ type Result struct {
 	DryRun     bool
 	Rows       int64         // data records read, rejected ones included
 	Counts     models.Counts // Counts.Deleted: the rows a sync deleted or marked
+	// Missing is what the job's sync does with rows gone from the file
+	// (delete or mark); "" for a job not in mode: sync.
+	Missing models.Missing
 	Rejected   int64
 	RejectFile string
 	Duration   time.Duration
@@ -30,6 +33,9 @@ type Result struct {
 func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options) Result {
 	start := im.cfg.Now()
 	res := Result{Job: j.Name, Path: f.Name, DryRun: opt.DryRun}
+	if j.sync != nil {
+		res.Missing = j.sync.missing
+	}
 	run := &models.Run{Job: j.Name, Path: f.Name, StartedAt: start.UTC(), Forced: opt.Force}
 	err := im.runPasses(ctx, j, f, opt, run, &res)
 	res.Duration = im.cfg.Now().Sub(start)
