@@ -11,14 +11,14 @@ import (
 
 // Result is the outcome of importing one file.
 type Result struct {
-	Job, Path  string
-	Status     string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
-	DryRun     bool
-	Rows       int64         // data records read, rejected ones included
-	Counts     models.Counts // Counts.Deleted: the rows a sync deleted or marked
+	Job, Path string
+	Status    string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
+	DryRun    bool
+	Rows      int64         // data records read, rejected ones included
+	Counts    models.Counts // Counts.Deleted: the rows a sync deleted or marked
 	// Missing is what the job's sync does with rows gone from the file
 	// (delete or mark); "" for a job not in mode: sync.
-	Missing models.Missing
+	Missing    models.Missing
 	Rejected   int64
 	RejectFile string
 	Duration   time.Duration
