@@ -16,6 +16,9 @@ type Result struct {
 	DryRun    bool
 	Rows      int64         // data records read, rejected ones included
 	Counts    models.Counts // Counts.Deleted: the rows a sync deleted or marked
+	// Folded are the lines whose keys the table's collation folded
+	// together (MySQL _ci keys); they are among Counts.Duplicates.
+	Folded []models.Folded
 	// Missing is what the job's sync does with rows gone from the file
 	// (delete or mark); "" for a job not in mode: sync.
 	Missing    models.Missing

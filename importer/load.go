@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
@@ -67,11 +69,36 @@ func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *
 	if err != nil {
 		return err
 	}
+	res.Folded = load.Folded()
+	im.warnFolded(j, f, res.Folded)
 	if err := fl.checkSyncMissing(); err != nil {
 		res.Counts = models.Counts{} // rolled back: none of it happened
 		return err
 	}
 	return nil
+}
+
+// maxFoldWarnings is how many groups of folded keys the log names one by
+// one; a table whose collation folds thousands of the file's keys gets
+// their count after that.
+const maxFoldWarnings = 20
+
+// warnFolded names the lines whose keys differ in the file but are one
+// key to the table (its key column's collation ignores case, accents or
+// trailing spaces): only the last of them landed.
+func (im *Importer) warnFolded(j *Job, f File, folds []models.Folded) {
+	for i, g := range folds {
+		if i == maxFoldWarnings {
+			im.log.Warn("more keys folded together by the table's collation", "job", j.Name, "file", f.Name, "groups", len(folds)-i)
+			return
+		}
+		keys := make([]string, len(g.Keys))
+		for k, key := range g.Keys {
+			keys[k] = strconv.Quote(strings.Join(key, ","))
+		}
+		im.log.Warn("keys that differ in the file are one key to the table: its collation folds them; the last line landed, the others count as duplicates",
+			"job", j.Name, "file", f.Name, "lines", g.Lines, "keys", keys, "collation", g.Collation, "kept", g.Lines[len(g.Lines)-1])
+	}
 }
 
 // openLoad opens the file for the load, reads its header and matches it

@@ -60,6 +60,14 @@ type Load struct {
 	written    int64
 	stagedRows int64
 	sync       *syncLoad // nil: not a sync, or nothing can be gone
+	folded     []Folded
+}
+
+// stageFolder is a dialect whose stage keeps keys apart that the table's
+// collation folds together (MySQL's _ci collations), and must be told to
+// keep one line of each before the merge.
+type stageFolder interface {
+	FoldStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) ([]Folded, error)
 }
 
 // Prepare begins a load: it opens the file's transaction, on a connection
@@ -294,6 +302,12 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		if err := l.staged.Close(); err != nil {
 			return c, err
 		}
+		if f, ok := l.db.Dialect.(stageFolder); ok {
+			var err error
+			if l.folded, err = f.FoldStage(ctx, l.tx, l.stage, ds); err != nil {
+				return c, fmt.Errorf("merge into %s: %w", ds.Table, err)
+			}
+		}
 		dups, n, err := l.db.Dialect.MergeStage(ctx, l.tx, l.stage, ds, l.spec.Mode, l.stagedRows)
 		if err != nil {
 			return c, fmt.Errorf("merge into %s: %w", ds.Table, err)
@@ -354,6 +368,10 @@ func (l *Load) finishSync(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// Folded are the lines whose keys the table's collation folded together
+// (see Folded), after Finish; they are among the Duplicates.
+func (l *Load) Folded() []Folded { return l.folded }
 
 // Commit ends the transaction: it commits, or for a dry run rolls back.
 func (l *Load) Commit() error {

@@ -77,11 +77,19 @@ func (w *loadDataWriter) Abort() {
 // REPLACE finds a repeat in the clustered index, and the merge reads the
 // stage in key order, which is the target's order too. Only TEMPORARY
 // tables can be created without committing the transaction.
+//
+// Key columns whose collation folds keys (see foldingKeys) get their
+// charset's exact collation in the stage instead, so the file's keys stay
+// apart there until foldStage has named the lines that fold together.
 func createStage(ctx context.Context, tx *Tx, name string, ds *Dataset) error {
+	keys, err := foldingKeys(ctx, tx, ds)
+	if err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+quoteIdent(name)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (%s)) SELECT %s FROM %s LIMIT 0",
-		quoteIdent(name), strings.Join(quoteAll(ds.Key), ", "), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
+	_, err = tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_line BIGINT NOT NULL DEFAULT 0%s, PRIMARY KEY (%s)) SELECT %s FROM %s LIMIT 0",
+		quoteIdent(name), stageColumns(keys), strings.Join(quoteAll(ds.Key), ", "), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(ds.Table)))
 	return err
 }

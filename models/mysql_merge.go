@@ -7,7 +7,8 @@ import (
 )
 
 // MergeStage merges a stage that holds one row a key already (see
-// StageDedupes): the rows written beyond those are the duplicates.
+// StageDedupes, FoldStage): the rows written beyond those are the
+// duplicates.
 //
 // Into a table without an AUTO_INCREMENT column the merge is one INSERT …
 // SELECT … ON DUPLICATE KEY UPDATE. Into one with such a column that
@@ -25,11 +26,15 @@ func (d *mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds 
 	if err != nil {
 		return 0, 0, err
 	}
+	keys, err := foldingKeys(ctx, tx, ds)
+	if err != nil {
+		return 0, 0, err
+	}
 	if auto == "" {
 		affected, err = execAll(ctx, tx, []string{fmt.Sprintf("INSERT INTO %s (%[2]s) SELECT %[2]s FROM %s %s",
 			quoteIdent(ds.Table), strings.Join(quoteAll(ds.ColumnNames()), ", "), quoteIdent(stage), onDuplicateKey(ds, mode))})
 	} else {
-		affected, err = mergeNumbered(ctx, tx, stage, ds, mode)
+		affected, err = mergeNumbered(ctx, tx, stage, ds, mode, collatedKeyJoin(ds, keys))
 	}
 	if err != nil {
 		return 0, 0, err
@@ -38,6 +43,31 @@ func (d *mysqlDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds 
 }
 
 func (*mysqlDialect) dropTemp(name string) string { return "DROP TEMPORARY TABLE " + quoteIdent(name) }
+
+// notInFile compares the stage's folding key columns, exact there, under
+// the table's collation: the keys the merge met are the keys kept.
+func (*mysqlDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error) {
+	keys, err := foldingKeys(ctx, tx, ds)
+	if err != nil {
+		return "", err
+	}
+	collate := map[string]string{}
+	for _, k := range keys {
+		collate[k.name] = k.collation
+	}
+	return notIn(ds, from, collate), nil
+}
+
+// FoldStage keeps one line of each of the table's keys in a stage whose
+// key columns are exact where the table's fold (see createStage), and
+// says which lines folded together.
+func (*mysqlDialect) FoldStage(ctx context.Context, tx *Tx, stage string, ds *Dataset) ([]Folded, error) {
+	keys, err := foldingKeys(ctx, tx, ds)
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	return foldStage(ctx, tx, stage, ds, keys)
+}
 
 // onDuplicateKey is MySQL's upsert clause. MySQL itself leaves a row
 // whose values are all equal unwritten (and reports it unaffected); the
@@ -60,19 +90,19 @@ func onDuplicateKey(ds *Dataset, mode Mode) string {
 
 // mergeNumbered updates the rows that differ, then inserts the new keys
 // with insertNumbered; it counts an update twice (see Updated).
-func mergeNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode) (int64, error) {
+func mergeNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, join string) (int64, error) {
 	var updated int64
 	if updatesRows(ds, mode) {
 		// <=> is NULL-safe equality.
 		sets, differs := changedSets(ds, "t.", func(a, b string) string { return "NOT (" + a + " <=> " + b + ")" })
 		var err error
 		updated, err = execAll(ctx, tx, []string{fmt.Sprintf("UPDATE %s AS t JOIN %s AS s ON %s SET %s WHERE %s",
-			quoteIdent(ds.Table), quoteIdent(stage), keyJoin(ds), sets, differs)})
+			quoteIdent(ds.Table), quoteIdent(stage), join, sets, differs)})
 		if err != nil {
 			return 0, err
 		}
 	}
-	inserted, err := insertNumbered(ctx, tx, stage, ds)
+	inserted, err := insertNumbered(ctx, tx, stage, ds, join)
 	return inserted + 2*updated, err
 }
 
@@ -87,7 +117,7 @@ const insertBatch, insertRows = 10_000, 1000
 // table's AUTO_INCREMENT counter moves by exactly the rows inserted. The
 // rows are read back from a numbered copy in batches: memory stays flat,
 // and the connection runs one statement at a time.
-func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int64, error) {
+func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, join string) (int64, error) {
 	numbered := quoteIdent(stage + "_new")
 	cols := strings.Join(quoteAll(ds.ColumnNames()), ", ")
 	list := make([]string, len(ds.Columns))
@@ -95,7 +125,7 @@ func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset) (int
 		list[i] = "s." + quoteIdent(c.Name)
 	}
 	copyNew := fmt.Sprintf("CREATE TEMPORARY TABLE %s (sluice_seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)",
-		numbered, strings.Join(list, ", "), quoteIdent(stage), quoteIdent(ds.Table), keyJoin(ds))
+		numbered, strings.Join(list, ", "), quoteIdent(stage), quoteIdent(ds.Table), join)
 	if _, err := tx.ExecContext(ctx, copyNew); err != nil {
 		return 0, fmt.Errorf("copy the new keys: %w", err)
 	}

@@ -221,6 +221,10 @@ func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, 
 
 func (*postgresDialect) dropTemp(name string) string { return "DROP TABLE " + quoteIdent(name) }
 
+func (*postgresDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
+	return notExists(ds, from), nil
+}
+
 // Encode leaves values as they are for the COPY text writer;
 // timestamps are rounded to the microsecond PostgreSQL keeps, so
 // equal stored values have equal keys.

@@ -247,6 +247,10 @@ func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds
 
 func (*sqliteDialect) dropTemp(name string) string { return "DROP TABLE temp." + quoteIdent(name) }
 
+func (*sqliteDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
+	return notIn(ds, from, nil), nil
+}
+
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
 	suffix := ""
 	if !t.Line {

@@ -139,11 +139,11 @@ func (s *syncLoad) run(ctx context.Context, l *Load, from []string) (int64, erro
 		conds = append(conds, where)
 	}
 	for _, f := range from {
-		on := make([]string, len(ds.Key))
-		for i, k := range quoteAll(ds.Key) {
-			on[i] = t + "." + k + " = s." + k
+		c, err := l.db.Dialect.notInFile(ctx, l.tx, ds, f)
+		if err != nil {
+			return 0, err
 		}
-		conds = append(conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)", quoteIdent(f), strings.Join(on, " AND ")))
+		conds = append(conds, c)
 	}
 	q := "DELETE FROM " + t
 	if s.spec.Missing == MissingMark {
@@ -179,4 +179,38 @@ func (l *Load) dropTemp(ctx context.Context, name string) error {
 		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	return nil
+}
+
+// notExists is notInFile as a correlated NOT EXISTS, which PostgreSQL
+// plans as a hash anti join.
+func notExists(ds *Dataset, from string) string {
+	t := quoteIdent(ds.Table)
+	on := make([]string, len(ds.Key))
+	for i, k := range quoteAll(ds.Key) {
+		on[i] = t + "." + k + " = s." + k
+	}
+	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)", quoteIdent(from), strings.Join(on, " AND "))
+}
+
+// notIn is notInFile as NOT IN over the key columns, which SQLite and
+// MariaDB answer by building an index of the subquery's keys once; the
+// key columns are NOT NULL, so NOT IN means what NOT EXISTS does. collate
+// gives a key column the collation it must be compared under (see
+// collatedKeyJoin).
+func notIn(ds *Dataset, from string, collate map[string]string) string {
+	t := quoteIdent(ds.Table)
+	keys := make([]string, len(ds.Key))
+	sel := make([]string, len(ds.Key))
+	for i, name := range ds.Key {
+		keys[i] = t + "." + quoteIdent(name)
+		sel[i] = "s." + quoteIdent(name)
+		if c := collate[name]; c != "" {
+			sel[i] += " COLLATE " + c
+		}
+	}
+	lhs := keys[0]
+	if len(keys) > 1 {
+		lhs = "(" + strings.Join(keys, ", ") + ")"
+	}
+	return fmt.Sprintf("%s NOT IN (SELECT %s FROM %s AS s)", lhs, strings.Join(sel, ", "), quoteIdent(from))
 }

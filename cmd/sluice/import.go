@@ -106,6 +106,9 @@ func printResult(w io.Writer, r importer.Result) {
 			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, gone(r), r.Rejected, r.Duration.Round(time.Millisecond), rate)
 		if c.Duplicates > 0 {
 			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
+			if n := folded(r.Folded); n > 0 {
+				fmt.Fprintf(w, ", %d of them spelled differently but one key under the table's collation %s", n, r.Folded[0].Collation)
+			}
 		}
 		if r.RejectFile != "" {
 			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
@@ -123,6 +126,16 @@ func gone(r importer.Result) string {
 		return fmt.Sprintf("%d marked gone, ", r.Counts.Deleted)
 	}
 	return ""
+}
+
+// folded counts the lines that a table's collation folded into a later
+// line's key.
+func folded(groups []models.Folded) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Lines) - 1
+	}
+	return n
 }
 
 // displayPath shows paths relative to the working directory when that is

@@ -56,8 +56,16 @@ func load(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec
 // occurs more than once, and all rows when it cannot fold.
 func loadFile(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, file []models.Row) models.Counts {
 	t.Helper()
+	c, _ := loadFileFolded(ctx, t, db, spec, file)
+	return c
+}
+
+// loadFileFolded is loadFile, and also returns the lines the load says
+// the table's collation folded together.
+func loadFileFolded(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, file []models.Row) (models.Counts, []models.Folded) {
+	t.Helper()
 	encode(t, db, spec.Dataset, file)
-	return runLoad(ctx, t, db, spec, func(l *models.Load) (direct, staged []models.Row) {
+	return runLoadFolded(ctx, t, db, spec, func(l *models.Load) (direct, staged []models.Row) {
 		fold := l.KeyFold()
 		if fold == nil {
 			return nil, file
@@ -81,6 +89,12 @@ func loadFile(ctx context.Context, t *testing.T, db *models.DB, spec models.Load
 // runLoad prepares and starts a load of spec, writes the rows split
 // gives it (directly, then staged), finishes and commits it.
 func runLoad(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, split func(*models.Load) (direct, staged []models.Row)) models.Counts {
+	t.Helper()
+	c, _ := runLoadFolded(ctx, t, db, spec, split)
+	return c
+}
+
+func runLoadFolded(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadSpec, split func(*models.Load) (direct, staged []models.Row)) (models.Counts, []models.Folded) {
 	t.Helper()
 	l, err := models.Prepare(ctx, db, spec)
 	if err != nil {
@@ -108,7 +122,7 @@ func runLoad(ctx context.Context, t *testing.T, db *models.DB, spec models.LoadS
 	if err := l.Commit(); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
-	return c
+	return c, l.Folded()
 }
 
 // rows reads query's rows as text.
