@@ -163,6 +163,14 @@ func TestImportSyncScenarios(t *testing.T) {
 		if want := []int64{0, 1, 0, 0, 0, 0, 2, 0}; fmt.Sprint(deleted) != fmt.Sprint(want) {
 			t.Errorf("ledger's deleted = %v, want %v", deleted, want)
 		}
+		// No key table, stage or merge table is left in any session.
+		for _, tmp := range []string{"sluice_keys_items", "sluice_stage_items", "sluice_direct_items"} {
+			for _, got := range e.sessionTables(tmp) {
+				if got != "absent" {
+					t.Errorf("%s left behind: %s rows", tmp, got)
+				}
+			}
+		}
 	})
 }
 
