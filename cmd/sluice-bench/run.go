@@ -52,6 +52,9 @@ type bench struct {
 	// next month.
 	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
 	steps                                            []*step
+	// With -sync: gone.csv's rows, and its upsert and sync steps.
+	goneRows             int
+	upsertGone, syncGone *step
 	// On a server, the summary of sluice's table after each month of the
 	// current run, for the reference to match; nil if that step failed.
 	sluiceSums [2][]string
@@ -100,6 +103,7 @@ func (b *bench) startRun(r int) {
 	b.sluiceBase = &step{name: "sluice import base.csv", rows: o.RowsIn(0), ref: b.refBase}
 	b.sluiceNext = &step{name: "sluice import next.csv", rows: o.RowsIn(1), ref: b.refNext}
 	b.steps = []*step{b.sluiceBase, b.refBase, b.refRaw, b.sluiceNext, b.refNext}
+	b.syncStepsOfRun()
 }
 
 func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name) }
@@ -118,6 +122,7 @@ func (b *bench) sluiceSteps(ctx context.Context) {
 	b.sluiceImports(ctx, nil, func(s *step, _ int) error {
 		return b.checkCount(ctx, b.path(sluiceDB), "socks", s.rows)
 	})
+	b.sluiceSyncSteps(ctx, nil, func(want int) error { return b.checkCount(ctx, b.path(sluiceDB), "socks", want) })
 }
 
 // haveBinary builds or finds sluice in the first run; without one, the
