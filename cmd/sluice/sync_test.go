@@ -35,8 +35,8 @@ func TestImportSyncCommand(t *testing.T) {
 		t.Run(tt.missing, func(t *testing.T) {
 			t.Parallel()
 			s := newCLISetup(t, syncConfig(tt.missing), map[string]string{
-				"data/items-01.csv": "sku,qty\nA,1\nB,2\nC,3\nD,4\n",
-				"data/items-02.csv": "sku,qty\nA,1\nB,2\nC,3\n",
+				"data/items-01.csv":  "sku,qty\nA,1\nB,2\nC,3\nD,4\n",
+				"data/items-02.csv":  "sku,qty\nA,1\nB,2\nC,3\n",
 				"later/items-03.csv": "sku,qty\nA,1\nB,2\n",
 				"later/items-04.csv": "sku,qty\nA,1\n",
 			})
