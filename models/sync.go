@@ -59,6 +59,12 @@ type syncLoad struct {
 	base int64
 }
 
+// keyWriter is a dialect with a faster way to fill a key table than its
+// bulk writer.
+type keyWriter interface {
+	newKeyWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error)
+}
+
 // syncStart sets up the sync of a load whose table is ready; it returns
 // nil when nothing can be gone (no row in scope).
 func (l *Load) syncStart(ctx context.Context) (*syncLoad, error) {
@@ -108,7 +114,11 @@ func (s *syncLoad) writeKeys(ctx context.Context, l *Load, rows []Row) error {
 		if err := l.db.Dialect.CreateStage(ctx, l.tx, s.table, s.keyDS); err != nil {
 			return fmt.Errorf("create sync key table: %w", err)
 		}
-		w, err := l.db.Dialect.NewBulkWriter(ctx, l.tx, BulkTarget{Table: s.table, Dataset: s.keyDS, Line: true})
+		newWriter := l.db.Dialect.NewBulkWriter
+		if kw, ok := l.db.Dialect.(keyWriter); ok {
+			newWriter = kw.newKeyWriter
+		}
+		w, err := newWriter(ctx, l.tx, BulkTarget{Table: s.table, Dataset: s.keyDS, Line: true})
 		if err != nil {
 			return err
 		}
