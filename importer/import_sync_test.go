@@ -164,7 +164,7 @@ func TestImportSyncScenarios(t *testing.T) {
 			t.Errorf("ledger's deleted = %v, want %v", deleted, want)
 		}
 		// No key table, stage or merge table is left in any session.
-		for _, tmp := range []string{"sluice_keys_items", "sluice_stage_items", "sluice_direct_items"} {
+		for _, tmp := range []string{"sluice_keys_items", "sluice_stage_items", "sluice_direct_items", "sluice_stage_items_folded"} {
 			for _, got := range e.sessionTables(tmp) {
 				if got != "absent" {
 					t.Errorf("%s left behind: %s rows", tmp, got)

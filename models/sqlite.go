@@ -258,7 +258,7 @@ func (*sqliteDialect) newKeyWriter(ctx context.Context, tx *Tx, t BulkTarget) (B
 }
 
 func (*sqliteDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
-	return notIn(ds, from, nil), nil
+	return notIn(ds, from), nil
 }
 
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {

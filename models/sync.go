@@ -202,21 +202,17 @@ func notExists(ds *Dataset, from string) string {
 	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)", quoteIdent(from), strings.Join(on, " AND "))
 }
 
-// notIn is notInFile as NOT IN over the key columns, which SQLite and
-// MariaDB answer by building an index of the subquery's keys once; the
-// key columns are NOT NULL, so NOT IN means what NOT EXISTS does. collate
-// gives a key column the collation it must be compared under (see
-// collatedKeyJoin).
-func notIn(ds *Dataset, from string, collate map[string]string) string {
+// notIn is notInFile as NOT IN over the key columns, which SQLite answers
+// by building an index of the subquery's keys once and MariaDB by looking
+// each key up in from's primary key; the key columns are NOT NULL, so NOT
+// IN means what NOT EXISTS does.
+func notIn(ds *Dataset, from string) string {
 	t := quoteIdent(ds.Table)
 	keys := make([]string, len(ds.Key))
 	sel := make([]string, len(ds.Key))
 	for i, name := range ds.Key {
 		keys[i] = t + "." + quoteIdent(name)
 		sel[i] = "s." + quoteIdent(name)
-		if c := collate[name]; c != "" {
-			sel[i] += " COLLATE " + c
-		}
 	}
 	lhs := keys[0]
 	if len(keys) > 1 {
