@@ -1,9 +1,6 @@
 package importer
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // FileCheck is what sluice check finds of one of a job's files, without
 // importing it: how its header meets the declared columns.
@@ -25,7 +22,7 @@ type FileCheck struct {
 func (j *Job) CheckFiles(ctx context.Context) ([]FileCheck, error) {
 	files, err := j.source.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+		return nil, err // the caller names the job
 	}
 	if len(files) == 0 && !j.Source.AllowEmpty {
 		return nil, &NoFilesError{Job: j.Name, Source: j.source.String(), Reason: emptyReason(j.source)}

@@ -7,12 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sluice-dev/sluice/importer/notify"
 )
 
 // DefaultConfigPath is where sluice looks for its configuration when
@@ -27,7 +30,9 @@ type ConfigFile struct {
 	Path     string
 	Database DatabaseConfig `yaml:"database"`
 	Daemon   DaemonConfig   `yaml:"daemon"`
-	Jobs     []*Job         `yaml:"jobs"`
+	// Notify are the targets told of every job's runs.
+	Notify []notify.Target `yaml:"notify"`
+	Jobs   []*Job          `yaml:"jobs"`
 }
 
 // DaemonConfig is the daemon: block: how schedules are read and how runs
@@ -136,7 +141,7 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (*ConfigFile, e
 	dec.KnownFields(true)
 	// An empty file decodes to io.EOF; validation then says what is missing.
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, text, err)
 	}
 	if v, ok := lookup("DATABASE_URL"); ok && v != "" {
 		cfg.Database.URL = v
@@ -153,8 +158,20 @@ var (
 )
 
 // yamlError turns the YAML library's messages into ConfigErrors that speak
-// of config keys rather than Go types.
-func yamlError(file string, err error) error {
+// of config keys rather than Go types. A document that parses but does
+// not fit the config is walked again to name each key, the type it wants
+// and the value it got (see yamlTypeProblems).
+func yamlError(file, text string, err error) error {
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(text), &doc) == nil {
+		if problems := yamlTypeProblems(&doc, reflect.TypeFor[ConfigFile]()); len(problems) > 0 {
+			errs := make([]error, len(problems))
+			for i, p := range problems {
+				errs[i] = &ConfigError{File: file, Line: p.line, Field: p.field, Reason: p.reason}
+			}
+			return errors.Join(errs...)
+		}
+	}
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {
@@ -200,15 +217,23 @@ func (c *ConfigFile) validate(file string) error {
 	case r.MaxDelay == 0:
 		r.MaxDelay = DefaultRetryMaxDelay
 	}
+	top, err := checkTargets(c.Notify, "notify", fail)
+	if err != nil {
+		return err
+	}
 	parser := c.ScheduleParser()
 	seen := map[string]bool{}
 	for i, decl := range c.Jobs {
 		if decl == nil {
 			return fail(fmt.Sprintf("jobs[%d]", i), "empty job")
 		}
-		j, err := decl.JobConfig.compile(c.Dir(), parser, func(field, format string, args ...any) error {
+		jfail := func(field, format string, args ...any) error {
 			return fail(fmt.Sprintf("jobs[%d].%s", i, field), format, args...)
-		})
+		}
+		j, err := decl.JobConfig.compile(c.Dir(), parser, jfail)
+		if err == nil {
+			err = j.compileWatch(top, jfail)
+		}
 		if err != nil {
 			return err
 		}

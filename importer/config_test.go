@@ -26,12 +26,21 @@ func TestLoadConfigErrors(t *testing.T) {
 		err  string // full error text after "<file>" (":line: ..." or ": key: ...")
 	}{
 		// Unknown keys are YAML errors, so they carry a line number.
-		{"unknown_key_top.yaml", `:3: unknown key "databse"`},
-		{"unknown_key_job.yaml", `:5: unknown key "sourse"`},
-		{"unknown_key_column.yaml", `:10: unknown key "typ"`},
-		{"unknown_keys_two.yaml", ":8: unknown key \"colums\"\n" +
-			"testdata/config/unknown_keys_two.yaml:11: unknown key \"maximum\""},
-		{"wrong_value_type.yaml", ":10: cannot unmarshal !!str `ten` into int"},
+		{"unknown_key_top.yaml", `:3: unknown key "databse"; did you mean "database"?`},
+		{"unknown_key_job.yaml", `:5: jobs[0]: unknown key "sourse"; did you mean "source"?`},
+		{"unknown_key_column.yaml", `:10: jobs[0].columns[1]: unknown key "typ"; did you mean "type"?`},
+		{"unknown_keys_two.yaml", ":8: jobs[0]: unknown key \"colums\"; did you mean \"columns\"?\n" +
+			"testdata/config/unknown_keys_two.yaml:11: jobs[0].rejects: unknown key \"maximum\""},
+		// A value of the wrong kind names its key and what it wants, in
+		// words, not yaml.v3's "cannot unmarshal !!seq into time.Duration".
+		{"wrong_value_type.yaml", `:10: jobs[0].columns[1].precision: want a whole number such as 100, got "ten"`},
+		{"settle_list.yaml", `:5: jobs[0].source.settle: want a duration such as 30s, got [1, 2]`},
+		{"settle_number.yaml", `:5: jobs[0].source.settle: want a duration such as 30s, got 30`},
+		{"wrong_types_several.yaml", ":5: jobs[0].source: want keys and values (key: value), got \"data/socks-*.csv\"\n" +
+			"testdata/config/wrong_types_several.yaml:7: jobs[0].key: want a list such as [a, b], got \"sku\"\n" +
+			"testdata/config/wrong_types_several.yaml:9: jobs[0].columns[0].required: want true or false, got \"maybe\"\n" +
+			"testdata/config/wrong_types_several.yaml:10: jobs[0].columns[1]: want keys and values (key: value), got [price, decimal]"},
+		{"jobs_mapping.yaml", `:4: jobs: want a list such as [a, b], got {name: socks, table: socks}`},
 		{"syntax_error.yaml", `:4: found character that cannot start any token`},
 
 		{"unset_variable.yaml", `: ${SLUICE_TEST_NO_SUCH_VAR} is not set and has no default (write ${SLUICE_TEST_NO_SUCH_VAR:-value})`},
@@ -51,8 +60,15 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"seconds_without_daemon_seconds.yaml", `: jobs[0].schedule: bad cron spec "*/10 * * * * *": expected exactly 5 fields, found 6: [*/10 * * * * *]`},
 		{"retry_negative.yaml", `: daemon.retry.attempts: -1 is negative (0 means the default, 5)`},
 		{"settle_negative.yaml", `: jobs[0].source.settle: -1s is negative`},
-		{"no_source.yaml", `: jobs[0].source.path: is empty (a file or glob such as data/socks-*.csv)`},
-		{"remote_source.yaml", `: jobs[0].source.path: "s3://dumps/socks-*.csv": sluice does not read s3:// sources (only local files: a path or a glob such as data/socks-*.csv)`},
+		{"no_source.yaml", `: jobs[0].source.path: is empty (a file or glob such as data/socks-*.csv, or a URL)`},
+		{"remote_source.yaml", `: jobs[0].source.path: "ftp://dumps/socks-*.csv": sluice does not read ftp:// sources (it reads local files, https://, s3:// and sftp://)`},
+		{"remote_sftp_password.yaml", `: jobs[0].source.path: sftp://supplier:xxxxx@files.example.com/out/socks-*.csv: a password in the URL is not taken: log in with a key (source.sftp.key_file, or an agent at SSH_AUTH_SOCK)`},
+		{"remote_s3_option.yaml", `: jobs[0].source.path: s3://dumps/socks-*.csv?regoin=eu-west-1: unknown option regoin (an s3:// URL takes region, endpoint and use_path_style)`},
+		{"remote_s3_creds.yaml", `: jobs[0].source.path: s3://AKIA:xxxxx@dumps/socks-*.csv: credentials do not go in an s3:// URL: they come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws`},
+		{"remote_http_glob.yaml", `: jobs[0].source.path: https://example.com/dumps/socks-*.csv: an HTTP server lists no folder, so a glob cannot match: name each file (source.paths: [...] for several)`},
+		{"remote_sftp_on_local.yaml", `: jobs[0].source.sftp: applies to sftp:// sources only`},
+		{"remote_paths_and_path.yaml", `: jobs[0].source.paths: set source.path or source.paths, not both`},
+		{"remote_paths_local.yaml", `: jobs[0].source.paths[1]: "data/b.csv" is not a URL; source.paths lists remote files (https://, s3://, sftp://), local ones are a glob in source.path`},
 		{"bad_glob.yaml", `: jobs[0].source.path: bad glob "data/[socks-*.csv": syntax error in pattern`},
 		{"bad_delimiter.yaml", `: jobs[0].source.delimiter: ";;" must be one character (not a quote or newline)`},
 		{"quote_delimiter.yaml", `: jobs[0].source.delimiter: "\"" must be one character (not a quote or newline)`},

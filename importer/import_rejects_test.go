@@ -46,6 +46,9 @@ func testImportRejects(t *testing.T, b dbtest.Backend) {
 	if base := filepath.Base(res.RejectFile); !rejectNameRE.MatchString(base) {
 		t.Errorf("reject file name %q does not match %s", base, rejectNameRE)
 	}
+	// Reject files hold whole data rows: private to the user and group.
+	dbtest.CheckMode(t, res.RejectFile, models.PrivateFileMode)
+	dbtest.CheckMode(t, filepath.Dir(res.RejectFile), models.PrivateDirMode)
 	const shortRow = "; set source.ragged: true to read missing trailing fields as empty"
 	checkRows(t, "reject file", readRejects(t, res.RejectFile), [][]string{
 		{"line", "column", "reason", "sku", "name", "Color", "price", "quantity", "in_stock", "updated_on", "restocked_at"},

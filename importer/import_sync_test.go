@@ -295,3 +295,12 @@ func TestImportSyncFoldedKeys(t *testing.T) {
 			table: []string{"EU A a 2", "EU B b 1"}},
 	})
 }
+
+// TestSyncNotification: a notification carries the rows a sync deleted.
+func TestSyncNotification(t *testing.T) {
+	m, send := message(Result{Job: "items", Path: "items-02.csv", Status: models.StatusOK, Rows: 3,
+		Counts: models.Counts{Unchanged: 3, Deleted: 2}, Missing: models.MissingDelete})
+	if !send || m.Deleted != 2 || m.Unchanged != 3 {
+		t.Errorf("message = %+v (send %t), want 2 deleted, 3 unchanged", m, send)
+	}
+}

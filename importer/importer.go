@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/sluice-dev/sluice/models"
@@ -48,18 +49,21 @@ type Importer struct {
 	// maxSuspects bounds the keys held as possibly repeated before a
 	// file is staged whole; tests lower it to reach that path.
 	maxSuspects int
+	slowNotice  sync.Once // see noticeSlowDriver
 }
 
-// ProgressFunc starts progress reporting for a file of size bytes and
-// returns the function to call as reading goes on. It may return nil to
-// show nothing.
+// ProgressFunc starts progress reporting for a file of size bytes, before
+// its first pass, and returns the function to call as reading goes on. It
+// may return nil to show nothing.
 type ProgressFunc func(name string, size int64) func(Progress)
 
-// Progress is how far the import of a file has come.
+// Progress is how far the import of a file has come: each pass (see
+// PassChecksum) reads the file from its start.
 type Progress struct {
-	Bytes int64 // raw bytes read (compressed bytes for gzip)
-	Rows  int64 // records read, rejected ones included
-	Done  bool  // the last call
+	Pass  string // PassDownload, PassChecksum, PassKeys or PassLoad
+	Bytes int64  // raw bytes the pass has read (compressed bytes for gzip)
+	Rows  int64  // records the load has read, rejected ones included
+	Done  bool   // the load has read the whole file: the last call
 }
 
 // New returns an importer for db, creating or migrating the ledger table
@@ -93,6 +97,11 @@ type Options struct {
 	// Settle leaves files modified less than this long ago for a later
 	// run: they may still be being written (see source.settle).
 	Settle time.Duration
+	// Unsettled, when set, is told of each file Settle left out and when
+	// it can have settled (its modification time + Settle): the daemon
+	// re-checks the job then instead of waiting for the next tick, which
+	// for a monthly schedule is next month.
+	Unsettled func(f File, settlesAt time.Time)
 	// QuietSkips neither records nor logs (above debug) files already
 	// imported, nor warns of an empty source: the daemon meets both on
 	// every tick.
@@ -111,6 +120,11 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 	}
 	defer unlock()
 	files, err := j.source.List(ctx)
+	if err != nil && isRemote(j.source) && ctx.Err() == nil {
+		// A server that fails to list is a failed run, recorded where an
+		// operator looks, like any file's failure.
+		return []Result{im.listFailed(ctx, j, opt, err)}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
 	}
@@ -126,7 +140,7 @@ func (im *Importer) RunJob(ctx context.Context, j *Job, opt Options) ([]Result, 
 		return nil, nil
 	}
 	if opt.Settle > 0 {
-		files = im.settled(j, files, opt.Settle)
+		files = im.settled(j, files, opt)
 	}
 	var results []Result
 	for _, f := range files {
@@ -145,15 +159,21 @@ func (im *Importer) ImportFiles(ctx context.Context, j *Job, paths []string, opt
 	return im.RunJob(ctx, j.WithFiles(paths), opt)
 }
 
-// settled drops the files modified within settle, logging each: a file
-// still being copied in would otherwise be imported half-written (or fail
-// its checksum check). Real time, not the injected clock: mtimes are real.
-func (im *Importer) settled(j *Job, files []File, settle time.Duration) []File {
+// settled drops the files modified within opt.Settle, logging each: a
+// file still being copied in would otherwise be imported half-written (or
+// fail its checksum check). Ages are read on the importer's clock, which
+// is the real one outside tests; a test's fake clock dates its files.
+func (im *Importer) settled(j *Job, files []File, opt Options) []File {
 	out := files[:0:0]
+	now := im.cfg.Now()
 	for _, f := range files {
-		if age := time.Since(f.ModTime); !f.ModTime.IsZero() && age < settle {
-			im.log.Info("file still being written, left for the next run", "job", j.Name, "file", f.Name,
-				"modified_ago", age.Round(time.Millisecond), "settle", settle)
+		if age := now.Sub(f.ModTime); !f.ModTime.IsZero() && age < opt.Settle {
+			at := f.ModTime.Add(opt.Settle)
+			im.log.Info("file still being written; checked again once settled", "job", j.Name, "file", f.Name,
+				"modified_ago", age.Round(time.Millisecond), "settle", opt.Settle, "settles_at", at.Format(time.RFC3339Nano))
+			if opt.Unsettled != nil {
+				opt.Unsettled(f, at)
+			}
 			continue
 		}
 		out = append(out, f)
@@ -170,6 +190,19 @@ func (im *Importer) noFiles(ctx context.Context, j *Job, opt Options) Result {
 	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
 	if !opt.DryRun {
 		run := &models.Run{Job: j.Name, Path: res.Path, StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
+		im.recordFailed(ctx, run, im.log)
+	}
+	im.log.Error("import failed", "job", j.Name, "err", err)
+	return res
+}
+
+// listFailed is the failed run of a job whose remote source could not be
+// listed.
+func (im *Importer) listFailed(ctx context.Context, j *Job, opt Options, err error) Result {
+	now := im.cfg.Now()
+	res := Result{Job: j.Name, Path: j.source.String(), Status: models.StatusFailed, DryRun: opt.DryRun, Err: err}
+	if !opt.DryRun {
+		run := &models.Run{Job: j.Name, Path: res.Path, Source: ledgerSource(j.source, File{}), StartedAt: now.UTC(), FinishedAt: now.UTC(), Status: models.StatusFailed, Error: err.Error()}
 		im.recordFailed(ctx, run, im.log)
 	}
 	im.log.Error("import failed", "job", j.Name, "err", err)

@@ -39,12 +39,16 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 	if j.sync != nil {
 		res.Missing = j.sync.missing
 	}
-	run := &models.Run{Job: j.Name, Path: f.Name, StartedAt: start.UTC(), Forced: opt.Force}
-	err := im.runPasses(ctx, j, f, opt, run, &res)
+	run := &models.Run{Job: j.Name, Path: f.Name, Source: ledgerSource(j.source, f), StartedAt: start.UTC(), Forced: opt.Force}
+	err := im.runPasses(ctx, j, f, opt, run, &res, im.startProgress(f))
 	res.Duration = im.cfg.Now().Sub(start)
 	log := im.log.With("job", j.Name, "file", f.Name)
 	switch {
 	case err != nil:
+		if ctx.Err() == nil {
+			// "unexpected EOF" says nothing to an operator: the server went away.
+			err = models.Lost(im.db.Target, err)
+		}
 		res.Status, res.Err = models.StatusFailed, err
 		if ctx.Err() != nil {
 			res.Status = models.StatusInterrupted
@@ -64,6 +68,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 		log.Info("imported", "rows", res.Rows, "inserted", res.Counts.Inserted, "updated", res.Counts.Updated,
 			"unchanged", res.Counts.Unchanged, "deleted", res.Counts.Deleted, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
 			"reject_file", res.RejectFile, "duration", res.Duration.Round(time.Millisecond), "dry_run", opt.DryRun)
+		im.noticeSlowDriver(res)
 	}
 	return res
 }
@@ -71,8 +76,22 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 // runPasses is an import's passes over the file: the checksum, then in
 // one transaction the ledger's check, the key scan, the load and the
 // record of the run.
-func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, run *models.Run, res *Result) error {
-	size, sum, err := checksum(ctx, j.source, f)
+func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, run *models.Run, res *Result, rep *progressReport) error {
+	if isRemote(j.source) {
+		run.FileVersion = version(f)
+		if skip, err := im.skipListed(ctx, j, f, opt, run, res); skip || err != nil {
+			return err
+		}
+		rep.begin(PassDownload)
+		sp, err := im.spool(ctx, j.source, f, rep)
+		if err != nil {
+			return err
+		}
+		defer sp.remove()
+		j = j.withSource(sp)
+	}
+	rep.begin(PassChecksum)
+	size, sum, err := checksum(ctx, rep.source(j.source), f)
 	if err != nil {
 		return err
 	}
@@ -97,7 +116,7 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 	// Said at the start too: a big file takes minutes, and an operator
 	// watching the log should see which one is under way.
 	im.log.Info("importing", "job", j.Name, "file", f.Name, "bytes", size, "dry_run", opt.DryRun)
-	if err := im.load(ctx, j, f, sum, load, res); err != nil {
+	if err := im.load(ctx, j, f, sum, load, res, rep); err != nil {
 		return err
 	}
 	res.Status, run.Status = models.StatusOK, models.StatusOK
@@ -133,6 +152,29 @@ func (im *Importer) skipImported(ctx context.Context, j *Job, load *models.Load,
 		return true, err
 	}
 	return true, load.Commit()
+}
+
+// skipListed reports whether the ledger has a successful run of this
+// remote file as the server lists it now (name, size and ETag or mtime),
+// recording the skip: its body is then never downloaded. A file whose
+// listing changed is downloaded, and may still be skipped by checksum.
+// The job's lock keeps another importer from recording the same file
+// meanwhile.
+func (im *Importer) skipListed(ctx context.Context, j *Job, f File, opt Options, run *models.Run, res *Result) (bool, error) {
+	if opt.Force || run.FileVersion == "" || f.Size < 0 {
+		return false, nil
+	}
+	prev, err := im.ledger.ImportedAs(ctx, im.db.Bun, j.Name, f.Name, f.Size, run.FileVersion)
+	if err != nil || prev == nil {
+		return false, err
+	}
+	res.Status, res.Previous = models.StatusSkipped, prev
+	run.Status, run.Size, run.SHA256 = models.StatusSkipped, prev.Size, prev.SHA256
+	run.FinishedAt = im.cfg.Now().UTC()
+	if opt.DryRun || opt.QuietSkips {
+		return true, nil
+	}
+	return true, im.ledger.Record(ctx, im.db.Bun, run)
 }
 
 // recordFailed puts a failed run in the ledger. The data transaction is

@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -28,16 +29,20 @@ type JobConfig struct {
 	Sync     SyncConfig     `yaml:"sync"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
+	// Notify are the job's own notify: targets, after the top-level ones.
+	Notify []notify.Target `yaml:"notify"`
 }
 
 // SourceConfig is the source: block of a job.
 type SourceConfig struct {
 	// Path is a file or a glob (sample-data/socks-*.csv), relative to the
 	// config file's directory unless absolute.
-	Path      string `yaml:"path"`
-	Delimiter string `yaml:"delimiter"`
-	Encoding  string `yaml:"encoding"`
-	Ragged    bool   `yaml:"ragged"`
+	Path string `yaml:"path"`
+	// Paths are several remote files (URLs), imported in the order given.
+	Paths     []string `yaml:"paths"`
+	Delimiter string   `yaml:"delimiter"`
+	Encoding  string   `yaml:"encoding"`
+	Ragged    bool     `yaml:"ragged"`
 	// Settle is how long a file must have been left unchanged before it
 	// is imported: one modified more recently may still be being written,
 	// and is left for the next run. nil means DefaultSettle.
@@ -46,6 +51,12 @@ type SourceConfig struct {
 	// move files away once imported. Otherwise it is a failed run, since
 	// a typo in path would import nothing, silently, forever.
 	AllowEmpty bool `yaml:"allow_empty"`
+	// ExpectEvery ("35d", "5w") makes the job overdue when no new file
+	// has been imported for that long; "" never.
+	ExpectEvery string `yaml:"expect_every"`
+	// HTTP and SFTP are the options of those kinds of remote source.
+	HTTP *HTTPConfig `yaml:"http"`
+	SFTP *SFTPConfig `yaml:"sftp"`
 }
 
 // DefaultSettle is source.settle when the config does not say.
@@ -131,9 +142,6 @@ func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job,
 }
 
 func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
-	if s.Path == "" {
-		return fail("source.path", "is empty (a file or glob such as data/socks-*.csv)")
-	}
 	if s.Settle != nil && *s.Settle < 0 {
 		return fail("source.settle", "%s is negative", *s.Settle)
 	}
@@ -141,11 +149,11 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 	if s.Settle != nil {
 		j.settle = *s.Settle
 	}
-	src, path, err := newSource(s.Path, dir)
+	src, field, err := newSource(s, dir)
 	if err != nil {
-		return fail("source.path", "%v", err)
+		return fail(field, "%v", err)
 	}
-	j.source, s.Path = src, path
+	j.source = src
 	delim := ','
 	switch s.Delimiter {
 	case "", ",":

@@ -27,18 +27,20 @@ type fileLoad struct {
 	load    *models.Load
 	rejects *rejectFile
 	res     *Result
+	rep     *progressReport
 }
 
 // load streams the file into the table (see models.Load): it reads the
 // header, scans the keys if the load needs it, writes the rows, then
 // checks that the file did not change and the rejects are within bounds,
 // and merges.
-func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *models.Load, res *Result) error {
+func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *models.Load, res *Result, rep *progressReport) error {
 	fl, err := im.openLoad(ctx, j, f, load, res)
 	if err != nil {
 		return err
 	}
 	defer fl.r.Close()
+	fl.rep = rep
 	var keys *keyFilter
 	if load.NeedsKeyScan() {
 		if keys, err = fl.scanKeys(ctx); err != nil {
@@ -133,7 +135,8 @@ func (fl *fileLoad) scanKeys(ctx context.Context) (*keyFilter, error) {
 		return stageAll(), nil
 	}
 	start := time.Now()
-	keys, err := scanKeys(ctx, fl.j.source, fl.f, fl.p, fl.im.maxSuspects)
+	fl.rep.begin(PassKeys)
+	keys, err := scanKeys(ctx, fl.rep.source(fl.j.source), fl.f, fl.p, fl.im.maxSuspects)
 	if err != nil {
 		return nil, err
 	}
@@ -147,8 +150,9 @@ func (fl *fileLoad) scanKeys(ctx context.Context) (*keyFilter, error) {
 // memory stays flat.
 func (fl *fileLoad) write(ctx context.Context, keys *keyFilter) error {
 	var progress func(Progress)
-	if fl.im.cfg.Progress != nil {
-		progress = fl.im.cfg.Progress(fl.f.Name, fl.f.Size)
+	if fl.rep.fn != nil {
+		fl.rep.begin(PassLoad)
+		progress = fl.rep.report
 	}
 	batches := make(chan *batch, 4)
 	// Written batches come back for reuse: at a million rows, allocating

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluice-dev/sluice/models"
 )
 
 // rejectFile collects a file's bad rows as CSV: line, column, reason, then
@@ -40,7 +42,7 @@ func newRejectFile(dir, job, source string, header []string, now time.Time) *rej
 // Add writes one rejected row.
 func (r *rejectFile) Add(e *RowError, fields []string) error {
 	if r.f == nil {
-		if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		if err := os.MkdirAll(r.dir, models.PrivateDirMode); err != nil {
 			return fmt.Errorf("create rejects folder: %w", err)
 		}
 		f, err := createUnique(r.path)
@@ -102,7 +104,7 @@ func createUnique(path string) (*os.File, error) {
 		if i > 1 {
 			p = fmt.Sprintf("%s-%d%s", base, i, ext)
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, models.PrivateFileMode)
 		if !errors.Is(err, fs.ErrExist) || i == 100 {
 			return f, err
 		}

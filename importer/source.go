@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,17 +60,81 @@ var (
 	_ LocalSource = (*fileList)(nil)
 )
 
-// newSource compiles source.path into its Source, and returns the path
-// as the config now holds it (a relative one made absolute against dir).
-// A URL names a remote store by its scheme; anything else is a local file
-// or glob.
-func newSource(path, dir string) (Source, string, error) {
-	if scheme, _, ok := strings.Cut(path, "://"); ok && urlScheme(scheme) {
-		switch strings.ToLower(scheme) {
-		case "file":
+// newSource compiles source.path (or each of source.paths) into the job's
+// Source, rewriting them as the config now shows them: a relative path
+// made absolute against dir, a URL with its secrets redacted. On error it
+// names the field at fault.
+func newSource(s *SourceConfig, dir string) (Source, string, error) {
+	src, field, err := newSources(s, dir)
+	if err != nil {
+		return nil, field, err
+	}
+	// Options of a kind no path is: a typo or a leftover, which would
+	// otherwise be ignored without a word.
+	kinds := map[string]bool{}
+	for _, p := range append([]string{s.Path}, s.Paths...) {
+		k, _ := remoteScheme(p)
+		kinds[strings.TrimSuffix(k, "s")] = true // https counts as http
+	}
+	switch {
+	case s.HTTP != nil && !kinds["http"]:
+		return nil, "source.http", fmt.Errorf("applies to http:// and https:// sources only")
+	case s.SFTP != nil && !kinds["sftp"]:
+		return nil, "source.sftp", fmt.Errorf("applies to sftp:// sources only")
+	}
+	return src, "", nil
+}
+
+func newSources(s *SourceConfig, dir string) (Source, string, error) {
+	if len(s.Paths) > 0 {
+		if s.Path != "" {
+			return nil, "source.paths", fmt.Errorf("set source.path or source.paths, not both")
+		}
+		srcs := make([]Source, len(s.Paths))
+		for i, p := range s.Paths {
+			field := fmt.Sprintf("source.paths[%d]", i)
+			if _, ok := remoteScheme(p); !ok {
+				return nil, field, fmt.Errorf("%q is not a URL; source.paths lists remote files (https://, s3://, sftp://), local ones are a glob in source.path", p)
+			}
+			src, shown, err := newPathSource(p, s, dir)
+			if err != nil {
+				return nil, field, err
+			}
+			srcs[i], s.Paths[i] = src, shown
+		}
+		return &multiSource{srcs: srcs}, "", nil
+	}
+	if s.Path == "" {
+		return nil, "source.path", fmt.Errorf("is empty (a file or glob such as data/socks-*.csv, or a URL)")
+	}
+	src, shown, err := newPathSource(s.Path, s, dir)
+	if err != nil {
+		return nil, "source.path", err
+	}
+	s.Path = shown
+	return src, "", nil
+}
+
+// newPathSource compiles one path. A URL names a remote store by its
+// scheme (see remoteKinds); anything else is a local file or glob.
+func newPathSource(path string, s *SourceConfig, dir string) (Source, string, error) {
+	if scheme, ok := remoteScheme(path); ok {
+		if scheme == "file" {
 			path = strings.TrimPrefix(path[len(scheme)+3:], "localhost")
-		default:
-			return nil, "", fmt.Errorf("%q: sluice does not read %s:// sources (only local files: a path or a glob such as data/socks-*.csv)", path, scheme)
+		} else {
+			open, known := remoteKinds[scheme]
+			if !known {
+				return nil, "", fmt.Errorf("%q: sluice does not read %s:// sources (it reads local files, https://, s3:// and sftp://)", redactURL(path), scheme)
+			}
+			u, err := url.Parse(path)
+			if err != nil {
+				return nil, "", fmt.Errorf("%q is not a valid URL", redactURL(path))
+			}
+			src, err := open(u, s, dir)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s: %w", redactURL(path), err)
+			}
+			return src, src.String(), nil
 		}
 	}
 	if _, err := filepath.Match(path, ""); err != nil {
@@ -79,6 +144,25 @@ func newSource(path, dir string) (Source, string, error) {
 		path = filepath.Join(dir, path)
 	}
 	return newGlobSource(path), path, nil
+}
+
+// remoteOpener compiles a URL of its scheme into a Source; s is the
+// job's source: block (its kind's options) and dir the config's folder.
+type remoteOpener func(u *url.URL, s *SourceConfig, dir string) (Source, error)
+
+// remoteKinds maps a URL scheme to its kind of source. Each kind's file
+// (source_http.go, source_s3.go, source_sftp.go) registers itself in
+// init, as litestream's replica clients do: a new kind touches nothing
+// else.
+var remoteKinds = map[string]remoteOpener{}
+
+// remoteScheme returns path's URL scheme, lower case, if it has one.
+func remoteScheme(path string) (string, bool) {
+	scheme, _, ok := strings.Cut(path, "://")
+	if !ok || !urlScheme(scheme) {
+		return "", false
+	}
+	return strings.ToLower(scheme), true
 }
 
 // urlScheme reports whether s can be a URL's scheme (RFC 3986): a letter,

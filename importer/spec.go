@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -22,7 +23,9 @@ type Job struct {
 	columns     []column // in declaration order
 	keyIdx      []int    // indexes into columns, in key order
 	rejectLimit rejectLimit
-	sync        *syncRules // mode: sync only
+	sync        *syncRules      // mode: sync only
+	notify      []notify.Target // top-level, then the job's
+	expectEvery time.Duration
 }
 
 // column is one declared column: its table column, the CSV header it is
@@ -42,8 +45,13 @@ func (j *Job) Settle() time.Duration { return j.settle }
 // WithFiles returns the job reading the given local files instead of its
 // source (sluice import --job socks FILE...).
 func (j *Job) WithFiles(paths []string) *Job {
+	return j.withSource(newFileList(paths))
+}
+
+// withSource returns the job reading through src.
+func (j *Job) withSource(src Source) *Job {
 	c := *j
-	c.source = newFileList(paths)
+	c.source = src
 	return &c
 }
 

@@ -3,13 +3,10 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 func TestRedact(t *testing.T) {
@@ -124,17 +121,6 @@ func openTempDB(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-// TestSQLiteHintNoDriver: a binary built with -tags cgosqlite but without
-// cgo has no driver; the error must say how to build one that has.
-func TestSQLiteHintNoDriver(t *testing.T) {
-	t.Parallel()
-	err := sqliteHint(filepath.Join(t.TempDir(), "x.db"), fmt.Errorf("PRAGMA busy_timeout = 10000: %w", &sqliteshim.UnsupportedError{}))
-	want := "PRAGMA busy_timeout = 10000: sqlite driver is not available on the current platform (this binary has no SQLite driver: -tags cgosqlite needs cgo, so build with CGO_ENABLED=1 and gcc, or without the tag for the pure-Go driver)"
-	if err.Error() != want {
-		t.Fatalf("error:\n got %q\nwant %q", err, want)
-	}
 }
 
 // TestOpenJournalMode: a database sluice creates is put in WAL mode; an

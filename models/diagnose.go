@@ -91,6 +91,28 @@ func Diagnose(t Target, err error) error {
 	return err // the server's own words say it best
 }
 
+// Lost turns err, which ended an import that had its transaction open,
+// into what happened when the database went away meanwhile: the
+// connection to it was lost and the file's transaction rolled back.
+// Errors that say the server was never reached (refused, no socket, no
+// such host) keep their own diagnosis; those that are not the database
+// going away are returned as they are. The result is still Unreachable.
+func Lost(t Target, err error) error {
+	if !Unreachable(err) {
+		return err
+	}
+	var se *ServerError
+	if d := Diagnose(t, err); errors.As(d, &se) && !strings.HasPrefix(se.Problem, "no answer") {
+		return d
+	}
+	hint := "check that the server is up; sluice import again imports the file whole (the ledger has no record of it), and the daemon retries by itself"
+	if t.dialect != nil && t.dialect.lostHint() != "" {
+		hint += "; " + t.dialect.lostHint()
+	}
+	return &ServerError{Target: t.String(), Problem: fmt.Sprintf("the connection to %s at %s was lost during the import; the file's transaction was rolled back", t.kind, t.Host),
+		Hint: hint, Err: err}
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())

@@ -76,6 +76,9 @@ type Dialect interface {
 	// diagnose explains this database's own error codes (a wrong
 	// password, an unknown database) with what to do; nil for others.
 	diagnose(t Target, err error) *ServerError
+	// lostHint is what to look at when the connection broke in the
+	// middle of an import: the ways this server closes one.
+	lostHint() string
 	// denied reports whether err is the server refusing for want of a
 	// privilege.
 	denied(err error) bool

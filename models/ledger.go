@@ -47,6 +47,13 @@ type Run struct {
 	// Since ledger version 2 (see ledgerMigrations).
 	Duplicates int64 `bun:"duplicates,notnull,default:0"`
 	Deleted    int64 `bun:"deleted,notnull,default:0"` // rows a sync removed; never by upsert or insert-new
+	// Since ledger version 3. Source is the job's source the file was
+	// listed from (redacted: a URL's secrets never reach the ledger);
+	// FileVersion, a remote file's ETag or mtime as its server listed it,
+	// which lets a later run skip the file without downloading it.
+	// VARCHAR, not TEXT: MySQL gives a TEXT column no default.
+	Source      string `bun:"source,type:varchar(2048),notnull,default:''"`
+	FileVersion string `bun:"file_version,type:varchar(255),notnull,default:''"`
 }
 
 // ledgerTable is the ledger's table name.
@@ -138,6 +145,23 @@ func (l *Ledger) Imported(ctx context.Context, db bun.IDB, job, sha string) (*Ru
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up %s in ledger: %w", sha[:12], err)
+	}
+	return r, nil
+}
+
+// ImportedAs returns the last successful run of job for the remote file
+// path as its server listed it (size and version), or nil if there is
+// none.
+func (l *Ledger) ImportedAs(ctx context.Context, db bun.IDB, job, path string, size int64, version string) (*Run, error) {
+	r := new(Run)
+	err := db.NewSelect().Model(r).
+		Where("job = ? AND path = ? AND size = ? AND file_version = ? AND status = ?", job, path, size, version, StatusOK).
+		OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up %s in ledger: %w", path, err)
 	}
 	return r, nil
 }

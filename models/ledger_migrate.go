@@ -14,7 +14,7 @@ import (
 
 // ledgerVersion is the version of sluice_runs this release writes. Each
 // release that changes the table adds a migration and bumps it.
-const ledgerVersion = 2
+const ledgerVersion = 3
 
 // A ledgerMigration brings the ledger to version from the one before.
 // Migrations are additive only (new columns with defaults, new indexes),
@@ -33,6 +33,10 @@ var ledgerMigrations = []ledgerMigration{
 	{version: 2, columns: []ledgerColumn{
 		{"duplicates", "BIGINT NOT NULL DEFAULT 0"},
 		{"deleted", "BIGINT NOT NULL DEFAULT 0"},
+	}},
+	{version: 3, columns: []ledgerColumn{
+		{"source", "VARCHAR(2048) NOT NULL DEFAULT ''"},
+		{"file_version", "VARCHAR(255) NOT NULL DEFAULT ''"},
 	}},
 }
 

@@ -23,7 +23,7 @@ func TestLedgerEnsure(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"id", "job", "path", "size", "sha256", "started_at", "finished_at", "status", "forced",
-		"rows", "inserted", "updated", "unchanged", "rejected", "reject_file", "error", "duplicates", "deleted"}
+		"rows", "inserted", "updated", "unchanged", "rejected", "reject_file", "error", "duplicates", "deleted", "source", "file_version"}
 	if !reflect.DeepEqual(cols, want) {
 		t.Errorf("sluice_runs columns:\n got %v\nwant %v", cols, want)
 	}

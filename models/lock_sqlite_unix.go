@@ -22,7 +22,7 @@ func (*sqliteDialect) Lock(ctx context.Context, db *DB, name string, wait time.D
 		return func() error { return nil }, nil // no other process can see it
 	}
 	path := db.Target.Path + "-sluice-" + strings.Map(safeFileRune, name) + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, PrivateFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

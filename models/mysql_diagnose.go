@@ -86,3 +86,9 @@ func (*mysqlDialect) grant(t Target, privilege, table string) string {
 func mysqlUnreachable(err error) bool { return errors.Is(err, mysql.ErrInvalidConn) }
 
 func (*mysqlDialect) addPrimaryKey(ds *Dataset) string { return alterAddPrimaryKey(ds) }
+
+// lostHint: how MySQL and MariaDB end a session other than by a crash;
+// the last two close it without a word to the client.
+func (*mysqlDialect) lostHint() string {
+	return "the server's log says why (a restart, a crash, KILL, a statement over max_allowed_packet, a wait past wait_timeout or net_read_timeout)"
+}

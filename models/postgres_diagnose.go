@@ -71,3 +71,8 @@ func postgresUnreachable(err error) bool {
 }
 
 func (*postgresDialect) addPrimaryKey(ds *Dataset) string { return alterAddPrimaryKey(ds) }
+
+// lostHint: how PostgreSQL ends a session other than by a crash.
+func (*postgresDialect) lostHint() string {
+	return "the server's log says why (a restart, a crash, pg_terminate_backend, idle_in_transaction_session_timeout)"
+}

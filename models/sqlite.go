@@ -12,7 +12,6 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 // sqliteDialect is the embedded default. Connections are limited to one:
@@ -36,20 +35,24 @@ const defaultBusyTimeout = 10 * time.Second
 var _ Dialect = (*sqliteDialect)(nil)
 
 func newSQLite() *sqliteDialect {
-	return &sqliteDialect{busyTimeout: defaultBusyTimeout, inlineArgs: sqliteshim.DriverName() != "sqlite3"}
+	return &sqliteDialect{busyTimeout: defaultBusyTimeout, inlineArgs: sqlitePureGo}
 }
 
 func (*sqliteDialect) Name() string { return "sqlite" }
 
 // SQLiteDriver names the SQLite implementation this binary was built with:
-// "modernc.org/sqlite" (pure Go, default) or "github.com/mattn/go-sqlite3"
-// (cgo, build tag cgosqlite).
+// "github.com/mattn/go-sqlite3" when cgo was on (the default where a C
+// compiler is found), else "modernc.org/sqlite" (pure Go).
 func SQLiteDriver() string {
-	if sqliteshim.DriverName() == "sqlite3" {
-		return "github.com/mattn/go-sqlite3"
+	if sqlitePureGo {
+		return "modernc.org/sqlite"
 	}
-	return "modernc.org/sqlite"
+	return "github.com/mattn/go-sqlite3"
 }
+
+// SQLitePureGo reports whether this binary's SQLite driver is the pure-Go
+// one, which loads a large file about 2.5× slower.
+func SQLitePureGo() bool { return sqlitePureGo }
 
 func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// A URI filename: '?', '#' and '%' in the path must be escaped, or
@@ -62,7 +65,10 @@ func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
 	// queue on busy_timeout instead of failing half-way with SQLITE_BUSY.
 	// Both drivers understand it.
 	dsn += "?_txlock=immediate"
-	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
+	if t.Path != ":memory:" {
+		createPrivate(t.Path)
+	}
+	sqldb, err := sql.Open(sqliteDriverName, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +331,7 @@ func sqliteDecimal(s string) (any, error) {
 // adds the usual file-system causes when the file will not open.
 func (*sqliteDialect) diagnose(Target, error) *ServerError { return nil }
 func (*sqliteDialect) denied(error) bool                   { return false }
+func (*sqliteDialect) lostHint() string                    { return "" }
 func (*sqliteDialect) grant(Target, string, string) string { return "" }
 
 // unreachable: the busy error, from either driver, once busy_timeout ran

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 const sqliteForm = "sqlite:///relative.db or sqlite:////absolute/path.db"
@@ -56,9 +54,8 @@ func parseSQLite(t *Target, rest, baseDir string) (Dialect, error) {
 // sqliteHint explains the usual reasons a SQLite file cannot be opened:
 // the folder is missing, or the file or folder is not writable.
 func sqliteHint(path string, err error) error {
-	var unsupported *sqliteshim.UnsupportedError
-	if errors.As(err, &unsupported) {
-		return fmt.Errorf("%w (this binary has no SQLite driver: -tags cgosqlite needs cgo, so build with CGO_ENABLED=1 and gcc, or without the tag for the pure-Go driver)", err)
+	if sqliteUnsupported(err) {
+		return fmt.Errorf("%w (this binary has no SQLite driver: build it with CGO_ENABLED=1 and a C compiler for the cgo one, or without -tags cgosqlite for the pure-Go one)", err)
 	}
 	dir := filepath.Dir(path)
 	st, serr := os.Stat(dir)

@@ -72,19 +72,11 @@ func BenchmarkImport(b *testing.B) {
 	}
 	rows := int64(o.RowsIn(0) + o.RowsIn(1))
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 
 	i := 0
 	for b.Loop() {
 		i++
-		db, err := models.Open(ctx, fmt.Sprintf("sqlite:///bench-%d.db", i), dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		im, err := importer.New(ctx, db, importer.Config{Log: log})
-		if err != nil {
-			b.Fatal(err)
-		}
+		db, im := freshImporter(b, dir, i)
 		for month, path := range files {
 			results, err := im.ImportFiles(ctx, job, []string{path}, importer.Options{})
 			if err != nil || len(results) != 1 {
@@ -101,4 +93,20 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// freshImporter opens the i-th SQLite file in dir, new, and an importer
+// on it that logs nothing.
+func freshImporter(b *testing.B, dir string, i int) (*models.DB, *importer.Importer) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := models.Open(ctx, fmt.Sprintf("sqlite:///bench-%d.db", i), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	im, err := importer.New(ctx, db, importer.Config{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, im
 }

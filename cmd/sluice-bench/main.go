@@ -27,13 +27,17 @@ import (
 
 // config is everything the flags decide.
 type config struct {
-	opts    sockgen.Options
-	out     string // absolute
-	sluice  string // prebuilt binary; empty means build it
-	tags    string
-	sqlite3 string
-	runs    int     // times the whole sequence runs, at least 1
-	syncPct float64 // -sync: the share of next.csv's rows gone.csv lacks; 0 times no sync
+	opts   sockgen.Options
+	out    string // absolute
+	sluice string // prebuilt binary; empty means build it
+	// alt is a second prebuilt sluice binary timed beside the first in
+	// every run (SQLite only), labelled altName: the pure-Go build beside
+	// the cgo one, say.
+	alt, altName string
+	tags         string
+	sqlite3      string
+	runs         int     // times the whole sequence runs, at least 1
+	syncPct      float64 // -sync: the share of next.csv's rows gone.csv lacks; 0 times no sync
 
 	// A server target: db is "postgres" or "mysql" ("sqlite" otherwise),
 	// url the admin URL of the server and client its CLI.
@@ -74,6 +78,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", filepath.Join(os.TempDir(), "sluice-bench"), "working directory for dumps, databases and logs")
 	fs.StringVar(&c.sluice, "sluice", "", "prebuilt sluice binary (default: go build ./cmd/sluice into -out)")
 	fs.StringVar(&c.tags, "tags", "", "build tags for sluice, e.g. cgosqlite")
+	fs.StringVar(&c.alt, "alt", "", "a second prebuilt sluice binary, timed beside the first in every run (-db sqlite only)")
+	fs.StringVar(&c.altName, "alt-name", "alt", "what the report calls the -alt binary, e.g. \"pure Go\"")
 	fs.StringVar(&c.sqlite3, "sqlite3", "sqlite3", "sqlite3 CLI for the reference steps")
 	fs.Float64Var(&c.syncPct, "sync", 0, "also time a full-dump sync: gone.csv (next.csv without this percentage of its rows) imported in mode: upsert, then in mode: sync; 0: off")
 	fs.IntVar(&c.runs, "runs", 3, "run the whole sequence this many times, interleaved, and report each step's median")
@@ -99,14 +105,23 @@ func parseFlags(args []string) (config, error) {
 	if c.out, err = filepath.Abs(c.out); err != nil {
 		return c, fmt.Errorf("-out: %w", err)
 	}
-	if c.sluice != "" {
+	if c.alt != "" && c.db != "sqlite" {
+		return c, fmt.Errorf("-alt: only with -db sqlite")
+	}
+	for _, b := range []struct {
+		flag string
+		path *string
+	}{{"-sluice", &c.sluice}, {"-alt", &c.alt}} {
+		if *b.path == "" {
+			continue
+		}
 		// A bare name is looked up in PATH, like exec would; a path is made
 		// absolute because children do not share our working directory.
-		if c.sluice, err = exec.LookPath(c.sluice); err != nil {
-			return c, fmt.Errorf("-sluice: %w", err)
+		if *b.path, err = exec.LookPath(*b.path); err != nil {
+			return c, fmt.Errorf("%s: %w", b.flag, err)
 		}
-		if c.sluice, err = filepath.Abs(c.sluice); err != nil {
-			return c, fmt.Errorf("-sluice: %w", err)
+		if *b.path, err = filepath.Abs(*b.path); err != nil {
+			return c, fmt.Errorf("%s: %w", b.flag, err)
 		}
 	}
 	return c, nil

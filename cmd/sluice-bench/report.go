@@ -47,13 +47,31 @@ func environment(ctx context.Context, cfg config, srv server, info serverInfo) e
 	}
 	switch {
 	case cfg.sluice != "":
-		e.sluiceBuild = "prebuilt " + cfg.sluice + " (tags unknown)"
+		e.sluiceBuild = "prebuilt " + cfg.sluice + sqliteDriverOf(ctx, cfg.sluice)
 	case cfg.tags != "":
 		e.sluiceBuild = "go build -tags " + cfg.tags
 	default:
 		e.sluiceBuild = "go build (no tags)"
 	}
+	if cfg.alt != "" {
+		e.sluiceBuild += "; " + cfg.altName + ": prebuilt " + cfg.alt + sqliteDriverOf(ctx, cfg.alt)
+	}
 	return e
+}
+
+// sqliteDriverOf is " (SQLite driver X)" as bin's `sluice version` names
+// it, or "" if it does not say.
+func sqliteDriverOf(ctx context.Context, bin string) string {
+	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	if err != nil {
+		return ""
+	}
+	_, driver, ok := strings.Cut(string(out), "SQLite driver ")
+	if !ok {
+		return ""
+	}
+	driver, _, _ = strings.Cut(driver, "\n")
+	return " (SQLite driver " + strings.TrimSpace(driver) + ")"
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo, or "" off Linux.

@@ -51,6 +51,7 @@ type bench struct {
 	// The current run's steps, in report order: base month first, then
 	// next month.
 	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
+	altBase, altNext                                 *step // -alt's, or nil
 	steps                                            []*step
 	// With -sync: gone.csv's rows, and its upsert and sync steps.
 	goneRows             int
@@ -103,6 +104,11 @@ func (b *bench) startRun(r int) {
 	b.sluiceBase = &step{name: "sluice import base.csv", rows: o.RowsIn(0), ref: b.refBase}
 	b.sluiceNext = &step{name: "sluice import next.csv", rows: o.RowsIn(1), ref: b.refNext}
 	b.steps = []*step{b.sluiceBase, b.refBase, b.refRaw, b.sluiceNext, b.refNext}
+	if b.cfg.alt != "" {
+		b.altBase = &step{name: "sluice (" + b.cfg.altName + ") import base.csv", rows: o.RowsIn(0), ref: b.refBase}
+		b.altNext = &step{name: "sluice (" + b.cfg.altName + ") import next.csv", rows: o.RowsIn(1), ref: b.refNext}
+		b.steps = []*step{b.sluiceBase, b.altBase, b.refBase, b.refRaw, b.sluiceNext, b.altNext, b.refNext}
+	}
 	b.syncStepsOfRun()
 }
 
@@ -114,12 +120,20 @@ func (b *bench) sluiceSteps(ctx context.Context) {
 	if !b.haveBinary(ctx) {
 		return
 	}
-	if err := removeDB(b.path(sluiceDB)); err != nil {
-		b.sluiceBase.err = err
-	} else if err := b.removeRejects(); err != nil {
-		b.sluiceBase.err = err
+	b.sqliteImports(ctx, b.bin, "sluice-", b.sluiceBase, b.sluiceNext)
+	if b.altBase != nil {
+		b.sqliteImports(ctx, b.cfg.alt, "sluice-alt-", b.altBase, b.altNext)
 	}
-	b.sluiceImports(ctx, nil, func(s *step, _ int) error {
+}
+
+// sqliteImports imports both months with bin into a fresh SQLite file.
+func (b *bench) sqliteImports(ctx context.Context, bin, logPrefix string, base, next *step) {
+	if err := removeDB(b.path(sluiceDB)); err != nil {
+		base.err = err
+	} else if err := b.removeRejects(); err != nil {
+		base.err = err
+	}
+	b.sluiceImports(ctx, bin, logPrefix, base, next, nil, func(s *step, _ int) error {
 		return b.checkCount(ctx, b.path(sluiceDB), "socks", s.rows)
 	})
 	b.sluiceSyncSteps(ctx, nil, func(want int) error { return b.checkCount(ctx, b.path(sluiceDB), "socks", want) })
@@ -142,23 +156,24 @@ func (b *bench) haveBinary(ctx context.Context) bool {
 
 func (b *bench) removeRejects() error { return os.RemoveAll(b.path(rejectsDir)) }
 
-// sluiceImports imports base.csv and then next.csv with env added to the
-// environment, unless their steps failed already; check verifies the
-// table after each month (0 base, 1 next).
-func (b *bench) sluiceImports(ctx context.Context, env []string, check func(s *step, month int) error) {
+// sluiceImports imports base.csv and then next.csv with bin, env added
+// to the environment, unless their steps failed already; its logs are
+// named logPrefix and the month. check verifies the table after each
+// month (0 base, 1 next).
+func (b *bench) sluiceImports(ctx context.Context, bin, log string, base, next *step, env []string, check func(s *step, month int) error) {
 	for month, s := range []struct {
 		step *step
 		file string
-	}{{b.sluiceBase, baseCSV}, {b.sluiceNext, nextCSV}} {
+	}{{base, baseCSV}, {next, nextCSV}} {
 		if s.step.err == nil {
-			b.timeStep(ctx, s.step, "sluice-"+strings.TrimSuffix(s.file, ".csv"), nil, env,
-				b.bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
+			b.timeStep(ctx, s.step, log+strings.TrimSuffix(s.file, ".csv"), nil, env,
+				bin, "import", "--config", b.path(benchConfig), "--job", "socks", b.path(s.file))
 		}
 		if s.step.err == nil {
 			s.step.err = check(s.step, month)
 		}
-		if s.step.err != nil && s.step == b.sluiceBase {
-			b.sluiceNext.err = errors.New("skipped: base import failed")
+		if s.step.err != nil && s.step == base {
+			next.err = errors.New("skipped: base import failed")
 		}
 	}
 }

@@ -28,7 +28,7 @@ func (b *bench) serverSluiceSteps(ctx context.Context) {
 		return
 	}
 	env := []string{"DATABASE_URL=" + withDB(b.srv.admin(), db).String()}
-	b.sluiceImports(ctx, env, func(s *step, month int) error {
+	b.sluiceImports(ctx, b.bin, "sluice-", b.sluiceBase, b.sluiceNext, env, func(s *step, month int) error {
 		sums, err := b.tableSums(ctx, db, s.rows)
 		b.sluiceSums[month] = sums
 		return err

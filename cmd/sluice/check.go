@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/models"
@@ -64,6 +65,11 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		tableOK := checkTable(ctx, e.stdout, db, j, tables[i])
 		filesOK := checkFiles(ctx, e.stdout, j)
 		ok = ok && tableOK && filesOK
+	}
+	// Overdue is news, not a fault of the setup: it does not fail check.
+	if err := printWatch(ctx, e.stdout, db, cfg.Jobs, time.Now()); err != nil {
+		printDBError(e.stdout, "", err)
+		return errFailed
 	}
 	if !ok {
 		return errFailed
@@ -125,6 +131,12 @@ func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
 		return false
 	}
 	fmt.Fprintf(w, "job %s: %d file(s) match %s\n", j.Name, len(files), displayPath(j.Files().String()))
+	if _, local := j.Files().(importer.LocalSource); !local {
+		// A remote listing is not in front of the operator: say it.
+		for _, f := range files {
+			fmt.Fprintf(w, "job %s:   %s\n", j.Name, describeRemote(f.File))
+		}
+	}
 	ok := true
 	extra := map[string]int{}
 	var order []string
@@ -144,6 +156,24 @@ func checkFiles(ctx context.Context, w io.Writer, j *importer.Job) bool {
 		fmt.Fprintf(w, "job %s: CSV column %q in %d of %d file(s) is read by no column, and ignored\n", j.Name, h, extra[h], len(files))
 	}
 	return ok
+}
+
+// describeRemote is a remote file as its server lists it.
+func describeRemote(f importer.File) string {
+	var about []string
+	if f.Size >= 0 {
+		about = append(about, fmt.Sprintf("%d bytes", f.Size))
+	}
+	if !f.ModTime.IsZero() {
+		about = append(about, "modified "+f.ModTime.UTC().Format(time.RFC3339))
+	}
+	if f.ETag != "" {
+		about = append(about, "ETag "+f.ETag)
+	}
+	if len(about) == 0 {
+		return f.Name
+	}
+	return f.Name + " (" + strings.Join(about, ", ") + ")"
 }
 
 // printDBError prints a database problem as the operator should read

@@ -34,6 +34,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	g.structured = true
 	log, err := g.logger(e)
 	if err != nil {
 		return err

@@ -163,3 +163,41 @@ func (n *notifySocket) expect(t *testing.T, want string) {
 		}
 	}
 }
+
+// TestDaemonRunNowSettles: sluice daemon --run-now on dumps copied in a
+// moment ago leaves them while they settle and imports them once they
+// have (source.settle later), not at the next tick (next month).
+func TestDaemonRunNowSettles(t *testing.T) {
+	bin := buildSluice(t)
+	t.Parallel()
+	work := t.TempDir()
+	copySample(t, work)
+	config := filepath.Join(work, "config.yaml")
+	replaceInFile(t, config, "      encoding: utf-8\n", "      encoding: utf-8\n      settle: 1s\n")
+	now := time.Now() // the socks dumps were copied just now; the stock ones long ago
+	old := now.Add(-time.Hour)
+	for _, m := range []string{"09", "10", "11"} {
+		for name, at := range map[string]time.Time{"socks": now, "stock": old} {
+			if err := os.Chtimes(filepath.Join(work, "sample-data", name+"-2026-"+m+".csv"), at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), procTimeout)
+	defer cancel()
+	s := newSluiceCmd(bin, work, "sqlite:///"+filepath.Join(work, "settle.db"))
+	d := s.start(ctx, t, "daemon", "--config", config, "--run-now")
+	waitForLog(ctx, t, d, `msg="file still being written; checked again once settled" job=socks`)
+	waitForLog(ctx, t, d, `msg="re-checking the files that were settling" job=socks`)
+	waitForLog(ctx, t, d, "msg=imported job=socks file="+filepath.Join(work, "sample-data", "socks-2026-11.csv"))
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := d.wait(t); code != 0 {
+		t.Fatalf("daemon exit %d\n%s", code, stderr)
+	}
+	_, stdout, _ := s.run(t, "history", "--config", config, "--job", "socks")
+	if n := strings.Count(stdout, " ok "); n != 3 {
+		t.Errorf("history has %d ok runs of socks, want 3:\n%s", n, stdout)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -28,10 +29,13 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	jobs := cfg.Jobs
 	if *job != "" {
-		if _, err := cfg.Job(*job); err != nil {
+		j, err := cfg.Job(*job)
+		if err != nil {
 			return &usageError{msg: err.Error(), hint: "sluice history --job NAME"}
 		}
+		jobs = []*importer.Job{j}
 	}
 	l := models.NewLedger(db)
 	if err := l.Ensure(ctx); err != nil {
@@ -60,5 +64,8 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted,
 			r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printWatch(ctx, e.stdout, db, jobs, time.Now())
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/importer"
+	"github.com/sluice-dev/sluice/importer/notify"
 	"github.com/sluice-dev/sluice/models"
 )
 
@@ -30,6 +31,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	g.consoleSkip = fileFailure
 	cfg, db, log, err := g.setup(ctx, e)
 	if err != nil {
 		return err
@@ -47,14 +49,18 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return &usageError{msg: "FILE arguments need --job: which table should they go to?", hint: "sluice import --job " + cfg.Jobs[0].Name + " " + files[0]}
 	}
 	icfg := importer.Config{Log: log, LockTimeout: lockWait(*lockTimeout)}
+	var bar *progressLine
 	if isTerminal(e.stderr) {
-		icfg.Progress = progressBar(e.stderr)
+		bar = newProgressLine(e.stderr)
+		icfg.Progress = bar.start
 	}
 	im, err := importer.New(ctx, db, icfg)
 	if err != nil {
 		return err
 	}
 	opt := importer.Options{Force: *force, DryRun: *dryRun}
+	// Told even when interrupted: that is news too. Bounded by its timeout.
+	sender, nctx := notify.New(notify.Options{Log: log}), context.WithoutCancel(ctx)
 	failed := false
 	for _, j := range jobs {
 		var results []importer.Result
@@ -62,6 +68,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			results, err = im.ImportFiles(ctx, j, files, opt)
 		} else {
 			results, err = im.RunJob(ctx, j, opt)
+		}
+		bar.clear()
+		if !*dryRun {
+			importer.Notify(nctx, sender, j, results, err)
 		}
 		var locked *importer.LockedError
 		if errors.As(err, &locked) {

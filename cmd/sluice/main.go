@@ -58,19 +58,25 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, e *env) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	name, args, err := splitCommand(args)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	if name == "" || name == "-h" || name == "--help" || name == "help" {
 		usage(e.stderr)
-		if len(args) == 0 {
+		if name == "" {
 			return exitUsage
 		}
 		return exitOK
 	}
+	var names []string
 	for _, c := range commands() {
-		if c.name == args[0] {
-			return exitCode(e, c.run(ctx, e, args[1:]))
+		if c.name == name {
+			return exitCode(e, c.run(ctx, e, args))
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(e.stderr, "sluice: unknown command %q\n\n", args[0])
+	fmt.Fprintf(e.stderr, "sluice: unknown command %q%s\n\n", name, didYouMean(name, names, func(s string) string { return s }))
 	usage(e.stderr)
 	return exitUsage
 }

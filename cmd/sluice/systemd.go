@@ -68,6 +68,7 @@ func runSystemd(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.RequireEnvFile = senv.Needed()
 	target, err := models.ParseURL(cfg.Database.URL, cfg.Dir())
 	if err != nil {
 		return err

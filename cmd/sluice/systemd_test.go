@@ -106,6 +106,11 @@ func TestSystemdWrite(t *testing.T) {
 			if name == systemd.DaemonUnit {
 				want = strings.Replace(want, " sluice --config", " daemon --config", 1)
 			}
+			// DATABASE_URL comes from the env file: without it the
+			// service must not start.
+			if !strings.Contains(string(text), "\nEnvironmentFile="+strings.ReplaceAll(envFile, "%", "%%")+"\n") {
+				t.Errorf("%s: want EnvironmentFile=%s without the \"-\" that lets it be missing:\n%s", name, envFile, text)
+			}
 			if !strings.Contains(string(text), "\n"+want+"\n") ||
 				!strings.Contains(string(text), "\nReadWritePaths=\""+strings.ReplaceAll(s.path("rejects"), "%", "%%")+"\"\n") ||
 				!strings.Contains(string(text), "\nAfter=network-online.target\n") {
@@ -124,7 +129,13 @@ func TestSystemdWrite(t *testing.T) {
 	if code != 0 || stderr != "" {
 		t.Errorf("systemd --write with DATABASE_URL in the env file: exit %d, stderr %q; want 0 and nothing", code, stderr)
 	}
-	systemdtest.Verify(t, systemdtest.Analyze(t), paths...)
+	analyze := systemdtest.Analyze(t)
+	systemdtest.Verify(t, analyze, paths...)
+	for _, path := range []string{paths[0], paths[2]} {
+		if score := systemdtest.Exposure(t, analyze, path); score > 2.5 {
+			t.Errorf("%s: systemd-analyze security scores it %.1f, want at most 2.5", filepath.Base(path), score)
+		}
+	}
 }
 
 // TestSystemdPrint prints the units: each under a "# name" line, with a

@@ -16,24 +16,33 @@ type Health struct {
 	Jobs      map[string]*JobHealth `json:"jobs"`
 }
 
-// DatabaseHealth is the last ping.
+// DatabaseHealth is what the last ping or run found of the database.
 type DatabaseHealth struct {
 	OK        bool      `json:"ok"`
 	CheckedAt time.Time `json:"checked_at"`
+	Source    string    `json:"source,omitempty"` // "ping" or "run"
 	Error     string    `json:"error,omitempty"`
 }
 
-// JobHealth is what an operator asks of a job: when did it last
-// succeed, and when does it run next.
+// JobHealth is what an operator asks of a job: how is it (State), when
+// did it last succeed, when does it run next, and, with
+// source.expect_every, when its next file is due.
 type JobHealth struct {
+	// State is "overdue", else the last run's status ("ok", "failed"),
+	// else "scheduled" before its first run.
+	State       string    `json:"state"`
 	NextRun     time.Time `json:"next_run"`
 	LastRun     time.Time `json:"last_run,omitzero"`
 	LastStatus  string    `json:"last_status,omitempty"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+	Overdue     bool      `json:"overdue,omitempty"`
+	ExpectEvery string    `json:"expect_every,omitempty"`
+	Due         time.Time `json:"due,omitzero"` // overdue from then on, without a new file
 }
 
-// Healthy is the scheduler running and the last database ping good.
+// Healthy is the scheduler running and the database answering its last
+// ping or run.
 func (m *Monitor) Healthy() (Health, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -41,6 +50,14 @@ func (m *Monitor) Healthy() (Health, bool) {
 	h.Jobs = make(map[string]*JobHealth, len(m.health.Jobs))
 	for n, j := range m.health.Jobs {
 		c := *j
+		switch {
+		case c.Overdue:
+			c.State = "overdue"
+		case c.LastStatus != "":
+			c.State = c.LastStatus
+		default:
+			c.State = "scheduled"
+		}
 		h.Jobs[n] = &c
 	}
 	ok := h.Scheduler && h.Database.OK

@@ -23,6 +23,7 @@ type Monitor struct {
 	duration    *prometheus.HistogramVec
 	lastSuccess *prometheus.GaugeVec
 	nextRun     *prometheus.GaugeVec
+	overdue     *prometheus.GaugeVec
 	databaseUp  prometheus.Gauge
 
 	mu     sync.Mutex
@@ -55,13 +56,17 @@ func New() *Monitor {
 			Name: "sluice_next_run_timestamp_seconds",
 			Help: "Unix time of the job's next scheduled run.",
 		}, []string{"job"}),
+		overdue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_job_overdue",
+			Help: "1 if the job has had no new file for longer than its source.expect_every, else 0; only jobs with expect_every.",
+		}, []string{"job"}),
 		databaseUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sluice_database_up",
-			Help: "1 if the last database ping succeeded, else 0.",
+			Help: "1 if the database answered the last ping or run, else 0.",
 		}),
 		health: Health{Jobs: map[string]*JobHealth{}},
 	}
-	m.reg.MustRegister(m.runs, m.rows, m.duration, m.lastSuccess, m.nextRun, m.databaseUp,
+	m.reg.MustRegister(m.runs, m.rows, m.duration, m.lastSuccess, m.nextRun, m.overdue, m.databaseUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,6 +90,7 @@ func (m *Monitor) SetJobs(names []string) {
 	for n := range m.health.Jobs {
 		if _, ok := keep[n]; !ok {
 			m.nextRun.DeleteLabelValues(n)
+			m.overdue.DeleteLabelValues(n)
 		}
 	}
 	m.health.Jobs = keep
@@ -132,6 +138,25 @@ func (m *Monitor) SetNext(job string, next time.Time) {
 	m.nextRun.WithLabelValues(job).Set(float64(next.Unix()))
 }
 
+// SetWatch records where a job with source.expect_every stands; watched
+// false is a job without one.
+func (m *Monitor) SetWatch(job string, w importer.Watch, watched bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := m.job(job)
+	if !watched {
+		h.Overdue, h.ExpectEvery, h.Due = false, "", time.Time{}
+		m.overdue.DeleteLabelValues(job)
+		return
+	}
+	h.Overdue, h.ExpectEvery, h.Due = w.Overdue, importer.FormatLongDuration(w.ExpectEvery), w.Due.UTC()
+	v := 0.0
+	if w.Overdue {
+		v = 1
+	}
+	m.overdue.WithLabelValues(job).Set(v)
+}
+
 // SetScheduler records whether the scheduler is running.
 func (m *Monitor) SetScheduler(running bool) {
 	m.mu.Lock()
@@ -140,10 +165,17 @@ func (m *Monitor) SetScheduler(running bool) {
 }
 
 // SetPing records a database ping's outcome.
-func (m *Monitor) SetPing(at time.Time, err error) {
+func (m *Monitor) SetPing(at time.Time, err error) { m.setDatabase(at, err, "ping") }
+
+// DatabaseSeen records what a run found of the database: err is it
+// unreachable (or gone mid-import), nil is it answering. /healthz follows
+// it at once rather than at the next ping.
+func (m *Monitor) DatabaseSeen(at time.Time, err error) { m.setDatabase(at, err, "run") }
+
+func (m *Monitor) setDatabase(at time.Time, err error, source string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.health.Database = DatabaseHealth{OK: err == nil, CheckedAt: at.UTC()}
+	m.health.Database = DatabaseHealth{OK: err == nil, CheckedAt: at.UTC(), Source: source}
 	if err != nil {
 		m.health.Database.Error = err.Error()
 		m.databaseUp.Set(0)

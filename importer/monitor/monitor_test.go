@@ -15,7 +15,7 @@ import (
 
 // TestHealth walks the health report through a daemon's life: unhealthy
 // until the scheduler runs and the database answered, unhealthy again
-// when a ping fails, and jobs dropped by a reload gone from the report.
+// as soon as a ping or a run finds it gone, healthy when one reaches it, and jobs dropped by a reload gone from the report.
 func TestHealth(t *testing.T) {
 	t.Parallel()
 	m := New()
@@ -30,6 +30,8 @@ func TestHealth(t *testing.T) {
 		{"ping ok", func() { m.SetPing(at, nil) }, true},
 		{"ping failed", func() { m.SetPing(at.Add(time.Minute), errors.New("connection refused")) }, false},
 		{"ping ok again", func() { m.SetPing(at.Add(2*time.Minute), nil) }, true},
+		{"a run lost the database", func() { m.DatabaseSeen(at.Add(3*time.Minute), errors.New("unexpected EOF")) }, false},
+		{"a later run reached it", func() { m.DatabaseSeen(at.Add(4*time.Minute), nil) }, true},
 		{"stopping", func() { m.SetScheduler(false) }, false},
 	}
 	for _, s := range steps {

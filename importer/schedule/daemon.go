@@ -1,5 +1,6 @@
 // Package schedule is sluice's daemon: it runs every job of config.yaml on
-// its cron schedule (robfig/cron), retries runs whose database is
+// its cron schedule (read by robfig/cron), re-checks files left settling
+// as soon as they can have settled, retries runs whose database is
 // unreachable, reloads the config on request and stops cleanly, letting a
 // running import finish or rolling it back.
 package schedule
@@ -12,8 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/sluice-dev/sluice/importer"
 	"github.com/sluice-dev/sluice/importer/monitor"
+	"github.com/sluice-dev/sluice/importer/notify"
 )
 
 // Options configure a daemon.
@@ -36,19 +40,31 @@ type Options struct {
 	PingEvery time.Duration
 	// Reload asks for config.yaml to be read again (SIGHUP).
 	Reload <-chan struct{}
+	// Clock is the daemon's time: schedules, settle re-checks, retries,
+	// pings and the ledger's times. nil is the real clock; tests move a
+	// fake one.
+	Clock clockwork.Clock
 	// Notify tells the service manager the daemon's state ("READY=1",
 	// "STOPPING=1", "STATUS=…"); nil tells no one.
 	Notify func(state string)
 
 	// beforeRun, in tests, runs at the start of every run.
 	beforeRun func(job string)
+	// afterPing, in tests, is told of each ping's time.
+	afterPing func(at time.Time)
 }
+
+// DefaultPingEvery is how often the daemon pings its database when
+// Options do not say. Runs report what they find at once besides.
+const DefaultPingEvery = 10 * time.Second
 
 // Daemon is a running scheduler. Run drives it.
 type Daemon struct {
-	o   Options
-	log *slog.Logger
-	mon *monitor.Monitor
+	o      Options
+	log    *slog.Logger
+	mon    *monitor.Monitor
+	clock  clockwork.Clock
+	sender *notify.Sender
 
 	// runCtx is what imports run under: not the caller's context, so that
 	// a signal first stops the scheduling and only a timeout cancels them.
@@ -57,6 +73,10 @@ type Daemon struct {
 
 	// stopping is closed when a stop begins: no new runs, no more retries.
 	stopping chan struct{}
+
+	watchMu sync.Mutex
+	watches map[string]*watch // by job name, across reloads
+	bg      sync.WaitGroup    // notifications sent from the main loop
 
 	mu      sync.Mutex
 	cur     *generation     // the config in force
@@ -72,12 +92,16 @@ func New(o Options) (*Daemon, error) {
 		o.Monitor = monitor.New()
 	}
 	if o.PingEvery <= 0 {
-		o.PingEvery = 30 * time.Second
+		o.PingEvery = DefaultPingEvery
 	}
 	if o.Notify == nil {
 		o.Notify = func(string) {}
 	}
-	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, stopping: make(chan struct{}), running: map[string]bool{}}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	d := &Daemon{o: o, log: o.Log, mon: o.Monitor, clock: o.Clock, stopping: make(chan struct{}), running: map[string]bool{},
+		watches: map[string]*watch{}, sender: notify.New(notify.Options{Log: o.Log, Clock: o.Clock})}
 	d.runCtx, d.cancelRun = context.WithCancel(context.Background())
 	cfg, err := importer.LoadConfig(o.ConfigPath, o.Lookup)
 	if err != nil {
@@ -99,13 +123,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g := d.generation()
 	g.start()
 	d.mon.SetScheduler(true)
+	d.checkOverdue(ctx)
 	d.ping(ctx)
 	d.o.Notify("READY=1")
 	d.o.Notify("STATUS=scheduling " + g.summary())
 	if d.o.RunNow {
 		g.runAll()
 	}
-	tick := time.NewTicker(d.o.PingEvery)
+	tick := d.clock.NewTicker(d.o.PingEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -113,9 +138,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return d.stop()
 		case <-d.o.Reload:
 			d.reload()
-		case <-tick.C:
+		case <-tick.Chan():
+			d.checkOverdue(ctx) // before the ping: a ping's time says both were done
 			d.ping(ctx)
-			d.generation().publishNext()
 		}
 	}
 }
@@ -145,6 +170,12 @@ func (d *Daemon) reload() {
 	d.mu.Unlock()
 	old.retire()
 	g.start()
+	// A file left settling is still checked when it can have settled.
+	for job, at := range old.pendingRechecks() {
+		if j, err := cfg.Job(job); err == nil {
+			g.recheck(j, at)
+		}
+	}
 	d.log.Info("config reloaded", "config", d.o.ConfigPath, "jobs", len(cfg.Jobs))
 	d.o.Notify("STATUS=scheduling " + g.summary())
 }
@@ -158,15 +189,16 @@ func (d *Daemon) stop() error {
 	close(d.stopping)
 	d.mu.Unlock()
 	g := d.generation()
-	g.cron.Stop()
+	g.halt()
 	done := d.waitIdle()
 	select {
 	case <-done:
-	case <-time.After(d.o.ShutdownTimeout):
+	case <-d.clock.After(d.o.ShutdownTimeout):
 		d.log.Warn("shutdown timeout: cancelling the running imports; they roll back", "timeout", d.o.ShutdownTimeout)
 		d.cancelRun()
 		<-done
 	}
+	d.bg.Wait()
 	g.closeDB()
 	d.log.Info("stopped")
 	return nil
@@ -184,7 +216,11 @@ func (d *Daemon) ping(ctx context.Context) {
 	if err != nil {
 		d.log.Warn("database ping failed", "err", err)
 	}
-	d.mon.SetPing(time.Now(), err)
+	now := d.clock.Now()
+	d.mon.SetPing(now, err)
+	if d.o.afterPing != nil {
+		d.o.afterPing(now)
+	}
 }
 
 // errPanic is a run that panicked; the daemon recovers and lives on.

@@ -22,8 +22,13 @@ import (
 type generation struct {
 	d         *Daemon
 	cfg       *importer.ConfigFile
-	cron      *cron.Cron
-	schedules map[string]cron.Schedule // by job name, for next-run times
+	schedules map[string]cron.Schedule // by job name
+
+	quit     chan struct{} // closed when the generation retires or the daemon stops
+	quitOnce sync.Once
+
+	recheckMu sync.Mutex
+	rechecks  map[string]time.Time // by job name: the pending settle re-check
 
 	dbMu sync.Mutex
 	db   *models.DB
@@ -35,9 +40,8 @@ type generation struct {
 }
 
 func (d *Daemon) newGeneration(cfg *importer.ConfigFile) (*generation, error) {
-	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}}
+	g := &generation{d: d, cfg: cfg, schedules: map[string]cron.Schedule{}, quit: make(chan struct{}), rechecks: map[string]time.Time{}}
 	parser := cfg.ScheduleParser()
-	g.cron = cron.New(cron.WithParser(parser), cron.WithLogger(cronLogger{d.log}))
 	for _, j := range cfg.Jobs {
 		if j.Schedule == "" {
 			continue
@@ -47,25 +51,25 @@ func (d *Daemon) newGeneration(cfg *importer.ConfigFile) (*generation, error) {
 			return nil, fmt.Errorf("job %s: schedule %q: %w", j.Name, j.Schedule, err)
 		}
 		g.schedules[j.Name] = s
-		g.cron.Schedule(s, cron.FuncJob(func() { g.run(j) }))
 	}
 	return g, nil
 }
 
 // start starts the scheduler and says what it will do.
 func (g *generation) start() {
-	g.cron.Start()
 	names := make([]string, 0, len(g.cfg.Jobs))
 	for _, j := range g.cfg.Jobs {
 		names = append(names, j.Name)
+	}
+	g.d.mon.SetJobs(names)
+	for _, j := range g.cfg.Jobs {
 		if s, ok := g.schedules[j.Name]; ok {
-			g.d.log.Info("job scheduled", "job", j.Name, "schedule", j.Schedule, "next_run", s.Next(time.Now()).Format(time.RFC3339))
+			g.d.log.Info("job scheduled", "job", j.Name, "schedule", j.Schedule, "next_run", s.Next(g.d.clock.Now()).Format(time.RFC3339))
+			g.schedule(j, s)
 		} else {
 			g.d.log.Info("job has no schedule; the daemon runs it only with --run-now", "job", j.Name)
 		}
 	}
-	g.d.mon.SetJobs(names)
-	g.publishNext()
 }
 
 // runAll starts every job once, now.
@@ -79,17 +83,9 @@ func (g *generation) summary() string {
 	return fmt.Sprintf("%d job(s) from %s", len(g.cfg.Jobs), g.cfg.Path)
 }
 
-// publishNext tells the monitor when each job runs next.
-func (g *generation) publishNext() {
-	now := time.Now()
-	for name, s := range g.schedules {
-		g.d.mon.SetNext(name, s.Next(now))
-	}
-}
-
 // retire stops scheduling; the database closes when the last run ends.
 func (g *generation) retire() {
-	g.cron.Stop()
+	g.halt()
 	g.d.mu.Lock()
 	g.retired = true
 	idle := g.active == 0
@@ -120,7 +116,7 @@ func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 		if err != nil {
 			return nil, err
 		}
-		im, err := importer.New(ctx, db, importer.Config{Log: g.d.log, LockTimeout: g.d.o.LockTimeout})
+		im, err := importer.New(ctx, db, importer.Config{Log: g.d.log, LockTimeout: g.d.o.LockTimeout, Now: g.d.clock.Now})
 		if err != nil {
 			db.Close()
 			return nil, models.Diagnose(db.Target, err)
@@ -135,7 +131,8 @@ func (g *generation) connect(ctx context.Context) (*importer.Importer, error) {
 
 // run is one scheduled run of job j: skipped while the job's previous run
 // is still going, retried while the database is unreachable, and never
-// allowed to take the daemon down.
+// allowed to take the daemon down. Its outcome goes to the monitor and to
+// the job's notify: targets.
 func (g *generation) run(j *importer.Job) {
 	d := g.d
 	log := d.log.With("job", j.Name)
@@ -143,7 +140,7 @@ func (g *generation) run(j *importer.Job) {
 		return
 	}
 	defer d.end(g, j.Name)
-	defer g.publishNext()
+	var results []importer.Result
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
@@ -152,39 +149,51 @@ func (g *generation) run(j *importer.Job) {
 			g.recordPanic(j, err)
 			d.mon.JobFailed(j.Name)
 		}
-		d.mon.JobDone(j.Name, time.Now(), err)
+		d.mon.JobDone(j.Name, d.clock.Now(), err)
+		importer.Notify(context.WithoutCancel(d.runCtx), d.sender, j, results, err)
+		d.checkJobOverdue(d.runCtx, g, j, importedNew(results))
 	}()
 	if d.o.beforeRun != nil {
 		d.o.beforeRun(j.Name)
 	}
-	err = g.runRetrying(j, log)
+	results, err = g.runRetrying(j, log)
 }
 
 // runRetrying runs the job, retrying with exponential backoff and jitter
-// while the database cannot be reached.
-func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
+// while the database cannot be reached. Its results are the files
+// imported by any attempt and the failures of the last one: a retry that
+// skips what an earlier attempt imported still reports it once.
+func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.Result, error) {
 	d := g.d
 	retry := g.cfg.Daemon.Retry
+	var kept []importer.Result
 	for attempt := 1; ; attempt++ {
-		err := g.runOnce(j)
+		results, err := g.runOnce(j)
+		g.reportDatabase(err)
+		final := err == nil || !retryable(err) || d.runCtx.Err() != nil || attempt >= retry.Attempts
+		for _, r := range results {
+			if r.Status == models.StatusOK || final {
+				kept = append(kept, r)
+			}
+		}
 		switch {
 		case err == nil:
-			return nil
-		case !models.Unreachable(err) || d.runCtx.Err() != nil:
+			return kept, nil
+		case !retryable(err) || d.runCtx.Err() != nil:
 			log.Error("run failed", "err", err)
-			return err
+			return kept, err
 		case attempt >= retry.Attempts:
-			log.Error("run failed: database unreachable after every attempt; the next tick tries again", "attempts", attempt, "err", err)
+			log.Error("run failed: "+unreachable(err)+" after every attempt; the next tick tries again", "attempts", attempt, "err", err)
 			d.mon.JobFailed(j.Name)
-			return err
+			return kept, err
 		}
 		delay := backoff(attempt, retry.MaxDelay)
-		log.Warn("database unreachable; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
+		log.Warn(unreachable(err)+"; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
 		select {
-		case <-time.After(delay):
+		case <-d.clock.After(delay):
 		case <-d.stopping:
 			log.Warn("stopping: no more retries", "err", err)
-			return err
+			return kept, err
 		}
 	}
 }
@@ -192,14 +201,15 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) error {
 // runOnce imports the job's files once. A file that failed because the
 // database went away makes the whole run fail as unreachable, so it is
 // retried; files already done are skipped then by the ledger.
-func (g *generation) runOnce(j *importer.Job) error {
+func (g *generation) runOnce(j *importer.Job) ([]importer.Result, error) {
 	d := g.d
 	ctx := d.runCtx
 	im, err := g.connect(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true})
+	results, err := im.RunJob(ctx, j, importer.Options{Settle: j.Settle(), QuietSkips: true,
+		Unsettled: func(_ importer.File, at time.Time) { g.recheck(j, at) }})
 	var failed []string
 	var unreachable error
 	for _, r := range results {
@@ -208,21 +218,42 @@ func (g *generation) runOnce(j *importer.Job) error {
 			continue
 		}
 		failed = append(failed, fmt.Sprintf("%s: %v", r.Path, r.Err))
-		if models.Unreachable(r.Err) && unreachable == nil {
+		if retryable(r.Err) && unreachable == nil {
 			unreachable = r.Err
 		}
 	}
 	switch {
 	case err != nil:
-		return err
+		return results, err
 	case unreachable != nil:
-		return unreachable
+		return results, unreachable
 	case len(failed) == 1:
-		return errors.New(failed[0])
+		return results, errors.New(failed[0])
 	case len(failed) > 0:
-		return fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
+		return results, fmt.Errorf("%d file(s) failed: %s", len(failed), strings.Join(failed, "; "))
 	}
-	return nil
+	return results, nil
+}
+
+// retryable is a failure a later attempt may not meet: the database
+// unreachable, or a remote source's server. A remote source's failure
+// says so itself (importer.Retryable): the network error inside a
+// refused login must not make it look like an outage.
+func retryable(err error) bool {
+	var se *importer.SourceError
+	if errors.As(err, &se) {
+		return importer.Retryable(err)
+	}
+	return models.Unreachable(err)
+}
+
+// unreachable says what a retryable failure could not reach.
+func unreachable(err error) string {
+	var se *importer.SourceError
+	if errors.As(err, &se) {
+		return "source unreachable"
+	}
+	return "database unreachable"
 }
 
 // recordPanic puts the panic in the ledger, where an operator looks for
@@ -237,4 +268,24 @@ func (g *generation) recordPanic(j *importer.Job, err error) {
 	if lerr != nil {
 		g.d.log.Error("could not record the panic in the ledger", "job", j.Name, "err", lerr)
 	}
+}
+
+// importedNew reports whether a run imported a file (not only skipped).
+func importedNew(results []importer.Result) bool {
+	for _, r := range results {
+		if r.Status == models.StatusOK && !r.DryRun {
+			return true
+		}
+	}
+	return false
+}
+
+// reportDatabase tells /healthz what a run found of the database at
+// once, not at the next ping: unreachable (503), or reached (any other
+// outcome, a failed file's bad data included).
+func (g *generation) reportDatabase(err error) {
+	if !models.Unreachable(err) {
+		err = nil
+	}
+	g.d.mon.DatabaseSeen(g.d.clock.Now(), err)
 }

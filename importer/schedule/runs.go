@@ -4,8 +4,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // begin admits a run of job unless the daemon is stopping or the job's
@@ -72,13 +70,3 @@ func backoff(attempt int, max time.Duration) time.Duration {
 	}
 	return d/2 + rand.N(d/2+1)
 }
-
-// cronLogger sends cron's own messages to slog, its chatter at debug.
-type cronLogger struct{ log *slog.Logger }
-
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Error("cron: "+msg, append(kv, "err", err)...)
-}
-
-var _ cron.Logger = cronLogger{}

@@ -23,6 +23,7 @@ type Environment struct {
 	file      map[string]string // nil: the file cannot be read
 	shell     func(string) (string, bool)
 	fromShell []string
+	used      bool // Lookup found a value: the services need the file
 }
 
 // ReadEnvironment reads the EnvironmentFile at path, a missing or
@@ -35,14 +36,22 @@ func ReadEnvironment(path string, shell func(string) (string, bool)) *Environmen
 // Lookup looks name up as the services will, for importer.LoadConfig.
 func (e *Environment) Lookup(name string) (string, bool) {
 	if v, ok := e.file[name]; ok {
+		e.used = e.used || v != ""
 		return v, true
 	}
 	v, ok := e.shell(name)
 	if v != "" && !slices.Contains(e.fromShell, name) {
 		e.fromShell = append(e.fromShell, name)
 	}
+	e.used = e.used || v != ""
 	return v, ok
 }
+
+// Needed reports whether the config, loaded through Lookup, took a value
+// from the environment (DATABASE_URL above all): the services cannot do
+// without the file then, and should fail to start rather than fall back
+// to a default such as ${DATABASE_URL:-sqlite:///…}.
+func (e *Environment) Needed() bool { return e.used }
 
 // readEnvFile reads the KEY=VALUE lines of a systemd EnvironmentFile;
 // nil when it cannot be read.

@@ -20,6 +20,10 @@ type Options struct {
 	// EnvFile is the absolute path of the services' EnvironmentFile=,
 	// where DATABASE_URL and the config's other ${VARS} come from.
 	EnvFile string
+	// RequireEnvFile makes EnvFile a must (no "-" prefix): the config
+	// takes DATABASE_URL from it, and without it would quietly fall back
+	// to its default database.
+	RequireEnvFile bool
 	// User and Group run the services; both empty: they run as root.
 	User, Group string
 	// OnCalendar, when set, are the timer's OnCalendar= values verbatim,
@@ -67,6 +71,14 @@ func PlanUnits(cfg *importer.ConfigFile, target models.Target, opt Options) (*Pl
 		if src, ok := j.Files().(importer.LocalSource); ok {
 			need = append(need, src.Dirs()...)
 		} else {
+			p.network = true
+		}
+		// A remote source may read local files too: an SSH key, known_hosts.
+		if src, ok := j.Files().(interface{ LocalPaths() []string }); ok {
+			need = append(need, src.LocalPaths()...)
+		}
+		// Webhooks (notify:) need the network, and DNS, too.
+		if len(j.Notify()) > 0 {
 			p.network = true
 		}
 	}

@@ -13,6 +13,10 @@ import (
 	"github.com/sluice-dev/sluice/models"
 )
 
+// maxExposure is the worst systemd-analyze security score a generated
+// service may have ("OK" in its words is below 5; 9.0 was "UNSAFE").
+const maxExposure = 2.5
+
 var updateGolden = flag.Bool("update", false, "rewrite the golden units in testdata")
 
 // TestUnitsGolden builds the units for the configs in testdata and
@@ -28,6 +32,8 @@ func TestUnitsGolden(t *testing.T) {
 		opt        Options
 	}{
 		{"sqlite", "/srv/app/config.yaml", nil, Options{User: "sluice", Group: "sluice", RandomizedDelay: 5 * time.Minute}},
+		// Local files and SQLite, but a webhook: AF_INET and AF_INET6 too.
+		{"notify", "/srv/app/config.yaml", nil, Options{User: "sluice", Group: "sluice"}},
 		{
 			"postgres", "/srv/app/config.yaml",
 			map[string]string{"DATABASE_URL": "postgresql://sluice:" + password + "@db.internal:5432/sockmarket"},
@@ -37,15 +43,20 @@ func TestUnitsGolden(t *testing.T) {
 			"home", "/home/alice/sluice/config.yaml", nil,
 			Options{Binary: "/home/alice/go/bin/sluice", User: "alice", Group: "alice", OnCalendar: []string{"Mon..Fri *-*-* 07:00:00"}, RandomizedDelay: 90 * time.Second},
 		},
+		// Remote sources: the network, and the SSH key's folder readable.
+		{"remote", "/srv/app/config.yaml", nil, Options{User: "sluice", Group: "sluice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join("testdata", tt.name)
-			cfg, err := importer.LoadConfig(filepath.Join(dir, "config.yaml"), func(name string) (string, bool) {
+			// As sluice systemd does: through the env file (none here),
+			// then the shell.
+			senv := ReadEnvironment(filepath.Join(dir, "no-such.env"), func(name string) (string, bool) {
 				v, ok := tt.env[name]
 				return v, ok
 			})
+			cfg, err := importer.LoadConfig(filepath.Join(dir, "config.yaml"), senv.Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,6 +66,7 @@ func TestUnitsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			opt := tt.opt
+			opt.RequireEnvFile = senv.Needed()
 			if opt.Binary == "" {
 				opt.Binary = "/usr/local/bin/sluice"
 			}
@@ -100,6 +112,14 @@ func TestUnitsGolden(t *testing.T) {
 				}
 			}
 			systemdtest.Verify(t, analyze, paths...)
+			for _, path := range paths {
+				if !strings.HasSuffix(path, ".service") {
+					continue
+				}
+				if score := systemdtest.Exposure(t, analyze, path); score > maxExposure {
+					t.Errorf("%s: systemd-analyze security scores it %.1f, want at most %.1f", filepath.Base(path), score, maxExposure)
+				}
+			}
 		})
 	}
 }

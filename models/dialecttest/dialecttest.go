@@ -30,7 +30,9 @@ func Exercise(ctx context.Context, t *testing.T, newURL func(t testing.TB) strin
 		{"SyncCounts", exerciseSyncCounts},
 		{"Lock", exerciseLock},
 		{"LedgerCreate", exerciseLedgerCreate},
-		{"LedgerMigrate", exerciseLedgerMigrate},
+		{"LedgerMigrateV1", exerciseLedgerMigrate(1, 0)},
+		{"LedgerMigrateV2", exerciseLedgerMigrate(2, 2)},
+		{"LedgerRemote", exerciseLedgerRemote},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package dialecttest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,7 +16,7 @@ import (
 )
 
 // ledgerVersion is the version this release's ledger has.
-const ledgerVersion = 2
+const ledgerVersion = 3
 
 // exerciseLedgerCreate: a new ledger has this release's version and
 // columns, also when several processes make it at once.
@@ -36,28 +37,68 @@ func exerciseLedgerCreate(ctx context.Context, t *testing.T, s *suite) {
 }
 
 // exerciseLedgerMigrate: a ledger made by the releases before versions
-// (testdata/ledger-v1, its DDL as they ran it) is migrated in place by
-// several processes at once; its runs stay, still count for skipping,
-// and new runs go in beside them.
-func exerciseLedgerMigrate(ctx context.Context, t *testing.T, s *suite) {
+// (testdata/ledger-v1, its DDL as they ran it) and one of version 2
+// (testdata/ledger-v2) are migrated in place by several processes at
+// once; their runs stay, still count for skipping, and new runs go in
+// beside them.
+func exerciseLedgerMigrate(from, duplicates int64) func(ctx context.Context, t *testing.T, s *suite) {
+	return func(ctx context.Context, t *testing.T, s *suite) {
+		db := s.open(ctx, t)
+		exec(ctx, t, db, fixture(t, fmt.Sprintf("ledger-v%d", from), db.Dialect.Name())...)
+		l := models.NewLedger(db)
+		if v, err := l.Version(ctx); err != nil || v != from {
+			t.Fatalf("Version of the old ledger = %d, %v; want %d", v, err, from)
+		}
+		ensureAtOnce(ctx, t, s, 3)
+		checkLedger(ctx, t, db)
+		old, err := l.Imported(ctx, db.Bun, "socks", strings.Repeat("a", 64))
+		if err != nil || old == nil || old.Path != "/srv/dumps/socks-2026-09.csv" || old.Inserted != 300 || old.Duplicates != duplicates ||
+			old.Source != "" || old.FileVersion != "" ||
+			!old.StartedAt.Equal(time.Date(2026, 10, 1, 3, 0, 0, 123456000, time.UTC)) {
+			t.Fatalf("the old run after the migration = %+v, %v; want it as it was, %d duplicates, no source", old, err, duplicates)
+		}
+		if err := l.Record(ctx, db.Bun, newRun("/srv/dumps/socks-2026-10.csv", strings.Repeat("b", 64))); err != nil {
+			t.Fatal(err)
+		}
+		if runs, err := l.Recent(ctx, "", 10); err != nil || len(runs) != 2 || runs[1].ID != old.ID {
+			t.Errorf("Recent = %+v, %v; want the new run, then the old one", runs, err)
+		}
+	}
+}
+
+// exerciseLedgerRemote: a remote file's run keeps its source and version,
+// and ImportedAs finds it by name, size and version only.
+func exerciseLedgerRemote(ctx context.Context, t *testing.T, s *suite) {
 	db := s.open(ctx, t)
-	exec(ctx, t, db, fixture(t, db.Dialect.Name())...)
 	l := models.NewLedger(db)
-	if v, err := l.Version(ctx); err != nil || v != 1 {
-		t.Fatalf("Version of the old ledger = %d, %v; want 1", v, err)
-	}
-	ensureAtOnce(ctx, t, s, 3)
-	checkLedger(ctx, t, db)
-	old, err := l.Imported(ctx, db.Bun, "socks", strings.Repeat("a", 64))
-	if err != nil || old == nil || old.Path != "/srv/dumps/socks-2026-09.csv" || old.Inserted != 300 || old.Duplicates != 0 ||
-		!old.StartedAt.Equal(time.Date(2026, 10, 1, 3, 0, 0, 123456000, time.UTC)) {
-		t.Fatalf("the old run after the migration = %+v, %v; want it as it was, 0 duplicates", old, err)
-	}
-	if err := l.Record(ctx, db.Bun, newRun("/srv/dumps/socks-2026-10.csv", strings.Repeat("b", 64))); err != nil {
+	if err := l.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if runs, err := l.Recent(ctx, "", 10); err != nil || len(runs) != 2 || runs[1].ID != old.ID {
-		t.Errorf("Recent = %+v, %v; want the new run, then the old one", runs, err)
+	name := "s3://dumps/monthly/socks-2026-10.csv"
+	run := newRun(name, strings.Repeat("c", 64))
+	run.Source, run.FileVersion = "s3://dumps/monthly/socks-*.csv?region=eu-west-1", `"0123abcd"`
+	failed := newRun(name, strings.Repeat("d", 64))
+	failed.Status, failed.FileVersion = models.StatusFailed, `"ffff"`
+	for _, r := range []*models.Run{run, failed} {
+		if err := l.Record(ctx, db.Bun, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		path, version string
+		size          int64
+		want          bool
+	}{
+		{name, `"0123abcd"`, 100, true},
+		{name, `"0123abce"`, 100, false},
+		{name, `"0123abcd"`, 101, false},
+		{"s3://dumps/monthly/socks-2026-11.csv", `"0123abcd"`, 100, false},
+		{name, `"ffff"`, 100, false}, // a failed run is no reason to skip
+	} {
+		got, err := l.ImportedAs(ctx, db.Bun, "socks", c.path, c.size, c.version)
+		if err != nil || (got != nil) != c.want || (got != nil && (got.Source != run.Source || got.SHA256 != run.SHA256)) {
+			t.Errorf("ImportedAs(%s, %d, %s) = %+v, %v; want found %v", c.path, c.size, c.version, got, err, c.want)
+		}
 	}
 }
 
@@ -92,7 +133,7 @@ func checkLedger(ctx context.Context, t *testing.T, db *models.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"id", "job", "path", "sha256", "status", "inserted", "duplicates", "deleted"} {
+	for _, c := range []string{"id", "job", "path", "sha256", "status", "inserted", "duplicates", "deleted", "source", "file_version"} {
 		if !slices.Contains(info.Columns, c) {
 			t.Errorf("sluice_runs lacks column %s: %v", c, info.Columns)
 		}
@@ -105,11 +146,11 @@ func newRun(path, sum string) *models.Run {
 		Status: models.StatusOK, Rows: 10, Inserted: 10}
 }
 
-// fixture returns the statements of testdata/ledger-v1/<dialect>.sql.
-func fixture(t *testing.T, dialect string) []string {
+// fixture returns the statements of testdata/<dir>/<dialect>.sql.
+func fixture(t *testing.T, dir, dialect string) []string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "testdata", "ledger-v1", dialect+".sql"))
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "testdata", dir, dialect+".sql"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -70,4 +72,31 @@ func Verify(t testing.TB, analyze string, paths ...string) {
 			t.Logf("systemd-analyze verify, about something else: %s", line)
 		}
 	}
+}
+
+// exposureRE is the last line of systemd-analyze security: "→ Overall
+// exposure level for sluice.service: 1.3 OK 🙂".
+var exposureRE = regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+) `)
+
+// Exposure is systemd-analyze security's overall exposure score of the
+// service file at path, from 0 (locked down) to 10 (unprotected). It works
+// offline (--offline=true, systemd 250 and later), on the file alone.
+func Exposure(t testing.TB, analyze, path string) float64 {
+	t.Helper()
+	cmd := exec.Command(analyze, "security", "--offline=true", "--no-pager", path)
+	cmd.Env = append(os.Environ(), "SYSTEMD_COLORS=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze security %s: %v\n%s", path, err, out)
+	}
+	m := exposureRE.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("systemd-analyze security %s: no overall exposure level in\n%s", path, out)
+	}
+	score, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("systemd-analyze security %s: %.1f", filepath.Base(path), score)
+	return score
 }
