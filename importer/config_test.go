@@ -76,7 +76,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"quote_delimiter.yaml", `: jobs[0].source.delimiter: "\"" must be one character (not a quote or newline)`},
 		{"unknown_encoding.yaml", `: jobs[0].source.encoding: unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
 		{"bad_table.yaml", `: jobs[0].table: "socks; drop table x" is not a valid table name`},
-		{"bad_mode.yaml", `: jobs[0].mode: unknown mode "replace" (want upsert or insert-new)`},
+		{"bad_mode.yaml", `: jobs[0].mode: unknown mode "replace" (want upsert, insert-new, sync)`},
 		{"no_columns.yaml", `: jobs[0].columns: no columns declared`},
 		{"unknown_type.yaml", `: jobs[0].columns[2].type: unknown type "int" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
 		{"duplicate_column.yaml", `: jobs[0].columns[2].name: column "SKU" is declared twice`},

@@ -28,6 +28,7 @@ type JobConfig struct {
 	Table    string         `yaml:"table"`
 	Key      []string       `yaml:"key"`
 	Mode     models.Mode    `yaml:"mode"`
+	Sync     SyncConfig     `yaml:"sync"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
 	// Notify are the job's own notify: targets, after the top-level ones.
@@ -133,6 +134,9 @@ func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job,
 	}
 	c.Mode = mode
 	if err := j.compileColumns(c.Columns, c.Key, fail); err != nil {
+		return nil, err
+	}
+	if err := j.compileSync(&c.Sync, mode, fail); err != nil {
 		return nil, err
 	}
 	if err := j.compileRejects(&c.Rejects, dir, fail); err != nil {
@@ -261,19 +265,11 @@ func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error 
 	if r.Max == "" {
 		r.Max = defaultRejectMax
 	}
-	if p, ok := strings.CutSuffix(strings.TrimSpace(r.Max), "%"); ok {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || v < 0 || v > 100 {
-			return fail("rejects.max", "%q is not a percentage from 0%% to 100%%", r.Max)
-		}
-		j.rejectLimit = rejectLimit{percent: v, isPct: true}
-	} else {
-		v, err := strconv.Atoi(strings.TrimSpace(r.Max))
-		if err != nil || v < 0 {
-			return fail("rejects.max", "%q is not a row count (like 100) or a percentage (like 5%%)", r.Max)
-		}
-		j.rejectLimit = rejectLimit{count: v}
+	lim, err := parseLimit(r.Max)
+	if err != nil {
+		return fail("rejects.max", "%v", err)
 	}
+	j.rejectLimit = lim
 	if r.Dir == "" {
 		r.Dir = defaultRejectDir
 	}
@@ -281,6 +277,22 @@ func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error 
 		r.Dir = filepath.Join(dir, r.Dir)
 	}
 	return nil
+}
+
+// parseLimit reads a row count ("100") or a percentage ("5%").
+func parseLimit(s string) (rejectLimit, error) {
+	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v < 0 || v > 100 {
+			return rejectLimit{}, fmt.Errorf("%q is not a percentage from 0%% to 100%%", s)
+		}
+		return rejectLimit{percent: v, isPct: true}, nil
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < 0 {
+		return rejectLimit{}, fmt.Errorf("%q is not a row count (like 100) or a percentage (like 5%%)", s)
+	}
+	return rejectLimit{count: v}, nil
 }
 
 // checkSchedule parses a schedule. robfig/cron v3.0.1 panics on a time

@@ -23,6 +23,7 @@ type Job struct {
 	columns     []column // in declaration order
 	keyIdx      []int    // indexes into columns, in key order
 	rejectLimit rejectLimit
+	sync        *syncRules      // mode: sync only
 	notify      []notify.Target // top-level, then the job's
 	expectEvery time.Duration
 }
@@ -64,7 +65,14 @@ func (j *Job) Dataset(d models.Dialect) *models.Dataset {
 	for i, k := range j.keyIdx {
 		key[i] = j.columns[k].Name
 	}
-	return models.NewDataset(d, j.Table, cols, key)
+	if j.sync != nil && j.sync.column != "" {
+		cols = append(cols, j.sync.markColumn())
+	}
+	ds := models.NewDataset(d, j.Table, cols, key)
+	if j.sync != nil {
+		ds.Mark = j.sync.column
+	}
+	return ds
 }
 
 // rejectLimit is RejectsConfig.Max parsed: exactly one of the two is used.
@@ -99,6 +107,7 @@ type plan struct {
 	fields  []int                                 // fields[i] is the CSV field index of column i
 	headers []string
 	extra   []string // CSV headers no column reads
+	scope   []any    // the sync scope's values, encoded (see outOfScope)
 }
 
 // newPlan matches the file's header to the declared columns (see
@@ -108,7 +117,17 @@ func (j *Job) newPlan(path string, header []string, d models.Dialect, ds *models
 	if len(missing) > 0 {
 		return nil, &FileError{Path: path, Line: 1, Err: missingColumns(missing, header)}
 	}
-	return &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra}, nil
+	p := &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra}
+	if j.sync != nil {
+		for _, sc := range j.sync.scope {
+			v, err := d.Encode(ds.Columns[sc.col], sc.value)
+			if err != nil {
+				return nil, fmt.Errorf("sync.scope.%s: %w", ds.Columns[sc.col].Name, err)
+			}
+			p.scope = append(p.scope, v)
+		}
+	}
+	return p, nil
 }
 
 // matchHeader finds each declared column's field in a header: by exact

@@ -50,7 +50,7 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFINISHED (UTC)\tJOB\tFILE\tSTATUS\tROWS\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tNOTE")
+	fmt.Fprintln(tw, "ID\tFINISHED (UTC)\tJOB\tFILE\tSTATUS\tROWS\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDELETED\tDURATION\tNOTE")
 	for _, r := range runs {
 		note := r.Error
 		if note == "" && r.RejectFile != "" {
@@ -59,9 +59,10 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 		if r.Forced {
 			note = "forced " + note
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID,
+		fmt.Fprintf(tw, "%d	%s	%s	%s	%s	%d	%d	%d	%d	%d	%d	%s	%s
+", r.ID,
 			r.FinishedAt.UTC().Format(time.DateTime), r.Job, importer.SafeName(displayPath(r.Path)), r.Status,
-			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected,
+			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted,
 			r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), note)
 	}
 	if err := tw.Flush(); err != nil {

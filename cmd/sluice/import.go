@@ -112,8 +112,8 @@ func printResult(w io.Writer, r importer.Result) {
 	default:
 		c := r.Counts
 		rate := float64(r.Rows) / max(r.Duration.Seconds(), 1e-9)
-		fmt.Fprintf(w, "%s%s %s: %d rows, %d inserted, %d updated, %d unchanged, %d rejected in %s (%.0f rows/s)",
-			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, r.Rejected, r.Duration.Round(time.Millisecond), rate)
+		fmt.Fprintf(w, "%s%s %s: %d rows, %d inserted, %d updated, %d unchanged, %s%d rejected in %s (%.0f rows/s)",
+			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, gone(r), r.Rejected, r.Duration.Round(time.Millisecond), rate)
 		if c.Duplicates > 0 {
 			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
 			if n := folded(r.Folded); n > 0 {
@@ -125,6 +125,17 @@ func printResult(w io.Writer, r importer.Result) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// gone is a sync's count of rows gone from the file, for the summary.
+func gone(r importer.Result) string {
+	switch r.Missing {
+	case models.MissingDelete:
+		return fmt.Sprintf("%d deleted, ", r.Counts.Deleted)
+	case models.MissingMark:
+		return fmt.Sprintf("%d marked gone, ", r.Counts.Deleted)
+	}
+	return ""
 }
 
 // folded counts the lines that a table's collation folded into a later
