@@ -59,8 +59,7 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 		if r.Forced {
 			note = "forced " + note
 		}
-		fmt.Fprintf(tw, "%d	%s	%s	%s	%s	%d	%d	%d	%d	%d	%d	%s	%s
-", r.ID,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID,
 			r.FinishedAt.UTC().Format(time.DateTime), r.Job, importer.SafeName(displayPath(r.Path)), r.Status,
 			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted,
 			r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), note)
