@@ -70,11 +70,13 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"remote_paths_and_path.yaml", `: jobs[0].source.paths: set source.path or source.paths, not both`},
 		{"remote_paths_local.yaml", `: jobs[0].source.paths[1]: "data/b.csv" is not a URL; source.paths lists remote files (https://, s3://, sftp://), local ones are a glob in source.path`},
 		{"bad_glob.yaml", `: jobs[0].source.path: bad glob "data/[socks-*.csv": syntax error in pattern`},
+		{"bad_max_field.yaml", `: jobs[0].source.max_field: "16 MiBs" is not a size between 1 byte and 2GiB (write 16MiB, 1MB or a number of bytes)`},
+		{"zero_max_field.yaml", `: jobs[0].source.max_field: "0" is not a size between 1 byte and 2GiB (write 16MiB, 1MB or a number of bytes)`},
 		{"bad_delimiter.yaml", `: jobs[0].source.delimiter: ";;" must be one character (not a quote or newline)`},
 		{"quote_delimiter.yaml", `: jobs[0].source.delimiter: "\"" must be one character (not a quote or newline)`},
 		{"unknown_encoding.yaml", `: jobs[0].source.encoding: unknown encoding "ebcdic" (want utf-8, latin1, windows-1252 or utf-16)`},
 		{"bad_table.yaml", `: jobs[0].table: "socks; drop table x" is not a valid table name`},
-		{"bad_mode.yaml", `: jobs[0].mode: unknown mode "replace" (want upsert or insert-new)`},
+		{"bad_mode.yaml", `: jobs[0].mode: unknown mode "replace" (want upsert, insert-new, sync)`},
 		{"no_columns.yaml", `: jobs[0].columns: no columns declared`},
 		{"unknown_type.yaml", `: jobs[0].columns[2].type: unknown type "int" (want one of text, integer, real, decimal, boolean, date, timestamp)`},
 		{"duplicate_column.yaml", `: jobs[0].columns[2].name: column "SKU" is declared twice`},
@@ -153,7 +155,7 @@ func TestLoadConfigValid(t *testing.T) {
 	wantStock := JobConfig{
 		Name:     "stock",
 		Schedule: "30 3 1 * *",
-		Source:   SourceConfig{Path: "/srv/dumps/stock-*.tsv", Delimiter: "tab", Encoding: "ISO_8859_1", Ragged: true},
+		Source:   SourceConfig{Path: "/srv/dumps/stock-*.tsv", Delimiter: "tab", Encoding: "ISO_8859_1", Ragged: true, MaxField: "1MB"},
 		Table:    "stock_levels",
 		Key:      []string{"warehouse", "sku"},
 		Mode:     models.ModeInsertNew,
@@ -200,7 +202,7 @@ func TestLoadConfigValid(t *testing.T) {
 		{Name: "counted_on", Type: models.Date},
 	}
 	wantCompiled := []compiled{
-		{"/srv/dumps/stock-*.tsv", Format{Delimiter: '\t', Encoding: "ISO_8859_1", Ragged: true}, DefaultSettle, rejectLimit{percent: 5, isPct: true}, []int{0, 1}, stockCols},
+		{"/srv/dumps/stock-*.tsv", Format{Delimiter: '\t', Encoding: "ISO_8859_1", Ragged: true, MaxField: 1_000_000}, DefaultSettle, rejectLimit{percent: 5, isPct: true}, []int{0, 1}, stockCols},
 		{filepath.Join(dir, "sample-data", "socks-*.csv"), Format{Delimiter: ','}, DefaultSettle, rejectLimit{count: 100}, []int{0},
 			[]models.Column{{Name: "sku", Type: models.Text, NotNull: true, Key: true}, {Name: "in_stock", Type: models.Boolean}}},
 	}

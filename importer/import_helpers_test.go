@@ -62,6 +62,7 @@ type socksOpts struct {
 	Encoding string      // "" is UTF-8
 	Ragged   bool
 	Max      string // rejects.max; "" is the default (100)
+	MaxField string // source.max_field; "" is the default
 	// DateFormat and TimeFormat are updated_on's and restocked_at's
 	// format; "" is 2006-01-02 and RFC 3339.
 	DateFormat, TimeFormat string
@@ -76,6 +77,10 @@ func socksJob(o socksOpts) string {
 	if o.DateFormat == "" {
 		o.DateFormat = "2006-01-02"
 	}
+	maxField := ""
+	if o.MaxField != "" {
+		maxField = fmt.Sprintf("\n      max_field: %q", o.MaxField)
+	}
 	tsFormat := ""
 	if o.TimeFormat != "" {
 		tsFormat = fmt.Sprintf(", format: %q", o.TimeFormat)
@@ -84,7 +89,7 @@ func socksJob(o socksOpts) string {
     source:
       path: "in/socks-*"
       encoding: %q
-      ragged: %t
+      ragged: %t%s
     table: socks
     key: [sku]
     mode: %q
@@ -98,7 +103,7 @@ func socksJob(o socksOpts) string {
       - {name: updated_on, type: date, format: %q}
       - {name: restocked_at, type: timestamp%s}
     rejects: {%sdir: rejects}
-`, o.Encoding, o.Ragged, o.Mode, o.DateFormat, tsFormat, max)
+`, o.Encoding, o.Ragged, maxField, o.Mode, o.DateFormat, tsFormat, max)
 }
 
 // stockJob is a job with a composite key (warehouse, sku).

@@ -289,7 +289,7 @@ func TestImportKeyScanShapes(t *testing.T) {
 		},
 		want: [][]string{
 			{"'SK-1'", "'One'", "'Red'", "1", "1", "1", "'2026-09-01'", "NULL"},
-			{"'SK-2'", "'Two\nlines'", "'Blue'", "2", "2", "1", "'2026-09-01'", "NULL"},
+			{"'SK-2'", "'Two\r\nlines'", "'Blue'", "2", "2", "1", "'2026-09-01'", "NULL"},
 			{"'SK-3'", "'Three, with comma'", "'Green'", "3.5", "3", "1", "'2026-09-01'", "NULL"},
 		},
 	}})

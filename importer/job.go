@@ -14,11 +14,14 @@ type Result struct {
 	Job, Path string
 	Status    string // models.StatusOK, StatusFailed, StatusInterrupted or StatusSkipped
 	DryRun    bool
-	Rows      int64 // data records read, rejected ones included
-	Counts    models.Counts
+	Rows      int64         // data records read, rejected ones included
+	Counts    models.Counts // Counts.Deleted: the rows a sync deleted or marked
 	// Folded are the lines whose keys the table's collation folded
 	// together (MySQL _ci keys); they are among Counts.Duplicates.
-	Folded     []models.Folded
+	Folded []models.Folded
+	// Missing is what the job's sync does with rows gone from the file
+	// (delete or mark); "" for a job not in mode: sync.
+	Missing    models.Missing
 	Rejected   int64
 	RejectFile string
 	Duration   time.Duration
@@ -35,6 +38,9 @@ type Result struct {
 func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options) Result {
 	start := im.cfg.Now()
 	res := Result{Job: j.Name, Path: f.Name, DryRun: opt.DryRun}
+	if j.sync != nil {
+		res.Missing = j.sync.missing
+	}
 	run := &models.Run{Job: j.Name, Path: f.Name, Source: ledgerSource(j.source, f), StartedAt: start.UTC(), Forced: opt.Force}
 	err := im.runPasses(ctx, j, f, opt, run, &res, im.startProgress(f))
 	res.Duration = im.cfg.Now().Sub(start)
@@ -62,7 +68,7 @@ func (im *Importer) importFile(ctx context.Context, j *Job, f File, opt Options)
 		log.Info("already imported", "sha256", run.SHA256, "run", res.Previous.ID, "imported_at", res.Previous.FinishedAt)
 	default:
 		log.Info("imported", "rows", res.Rows, "inserted", res.Counts.Inserted, "updated", res.Counts.Updated,
-			"unchanged", res.Counts.Unchanged, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
+			"unchanged", res.Counts.Unchanged, "deleted", res.Counts.Deleted, "rejected", res.Rejected, "duplicates", res.Counts.Duplicates,
 			"reject_file", res.RejectFile, "duration", res.Duration.Round(time.Millisecond), "dry_run", opt.DryRun)
 		im.noticeSlowDriver(res)
 	}
@@ -98,7 +104,11 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 		return err
 	}
 	ds := j.Dataset(im.db.Dialect)
-	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun, AddColumns: add})
+	sync, err := j.syncSpec(im.db.Dialect, ds, run.StartedAt)
+	if err != nil {
+		return err
+	}
+	load, err := models.Prepare(ctx, im.db, models.LoadSpec{Dataset: ds, Mode: j.Mode, DryRun: opt.DryRun, Sync: sync, AddColumns: add})
 	if err != nil {
 		return err
 	}
@@ -125,7 +135,7 @@ func (im *Importer) runPasses(ctx context.Context, j *Job, f File, opt Options, 
 		}
 	}
 	if err := load.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", f.Name, err)
+		return fmt.Errorf("commit %s: %w", SafeName(f.Name), err)
 	}
 	return nil
 }
@@ -188,5 +198,5 @@ func (im *Importer) recordFailed(ctx context.Context, run *models.Run, log *slog
 func fillRun(run *models.Run, res *Result) {
 	run.Rows, run.Rejected, run.RejectFile = res.Rows, res.Rejected, res.RejectFile
 	run.Inserted, run.Updated, run.Unchanged = res.Counts.Inserted, res.Counts.Updated, res.Counts.Unchanged
-	run.Duplicates = res.Counts.Duplicates
+	run.Duplicates, run.Deleted = res.Counts.Duplicates, res.Counts.Deleted
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dustin/go-humanize"
 	"github.com/robfig/cron/v3"
 
 	"github.com/sluice-dev/sluice/importer/notify"
@@ -26,6 +28,7 @@ type JobConfig struct {
 	Table    string         `yaml:"table"`
 	Key      []string       `yaml:"key"`
 	Mode     models.Mode    `yaml:"mode"`
+	Sync     SyncConfig     `yaml:"sync"`
 	Columns  []ColumnConfig `yaml:"columns"`
 	Rejects  RejectsConfig  `yaml:"rejects"`
 	// ColumnsPolicy: what a header that differs from Columns does (drift.go).
@@ -44,6 +47,9 @@ type SourceConfig struct {
 	Delimiter string   `yaml:"delimiter"`
 	Encoding  string   `yaml:"encoding"`
 	Ragged    bool     `yaml:"ragged"`
+	// MaxField is the most a field may hold ("16MiB", "1MB", "65536"); a
+	// row with a longer one is rejected. "" means DefaultMaxField.
+	MaxField string `yaml:"max_field"`
 	// Settle is how long a file must have been left unchanged before it
 	// is imported: one modified more recently may still be being written,
 	// and is left for the next run. nil means DefaultSettle.
@@ -132,6 +138,9 @@ func (c JobConfig) compile(dir string, parser cron.Parser, fail failFunc) (*Job,
 	if err := j.compileColumns(c.Columns, c.Key, fail); err != nil {
 		return nil, err
 	}
+	if err := j.compileSync(&c.Sync, mode, fail); err != nil {
+		return nil, err
+	}
 	if err := j.compileRejects(&c.Rejects, dir, fail); err != nil {
 		return nil, err
 	}
@@ -171,6 +180,13 @@ func (j *Job) compileSource(s *SourceConfig, dir string, fail failFunc) error {
 		return fail("source.encoding", "%v", err)
 	}
 	j.format = Format{Delimiter: delim, Encoding: s.Encoding, Ragged: s.Ragged}
+	if s.MaxField != "" {
+		n, err := humanize.ParseBytes(s.MaxField)
+		if err != nil || n == 0 || n > math.MaxInt32 {
+			return fail("source.max_field", "%q is not a size between 1 byte and 2GiB (write 16MiB, 1MB or a number of bytes)", s.MaxField)
+		}
+		j.format.MaxField = int64(n)
+	}
 	return nil
 }
 
@@ -254,19 +270,11 @@ func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error 
 	if r.Max == "" {
 		r.Max = defaultRejectMax
 	}
-	if p, ok := strings.CutSuffix(strings.TrimSpace(r.Max), "%"); ok {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || v < 0 || v > 100 {
-			return fail("rejects.max", "%q is not a percentage from 0%% to 100%%", r.Max)
-		}
-		j.rejectLimit = rejectLimit{percent: v, isPct: true}
-	} else {
-		v, err := strconv.Atoi(strings.TrimSpace(r.Max))
-		if err != nil || v < 0 {
-			return fail("rejects.max", "%q is not a row count (like 100) or a percentage (like 5%%)", r.Max)
-		}
-		j.rejectLimit = rejectLimit{count: v}
+	lim, err := parseLimit(r.Max)
+	if err != nil {
+		return fail("rejects.max", "%v", err)
 	}
+	j.rejectLimit = lim
 	if r.Dir == "" {
 		r.Dir = defaultRejectDir
 	}
@@ -274,6 +282,22 @@ func (j *Job) compileRejects(r *RejectsConfig, dir string, fail failFunc) error 
 		r.Dir = filepath.Join(dir, r.Dir)
 	}
 	return nil
+}
+
+// parseLimit reads a row count ("100") or a percentage ("5%").
+func parseLimit(s string) (rejectLimit, error) {
+	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v < 0 || v > 100 {
+			return rejectLimit{}, fmt.Errorf("%q is not a percentage from 0%% to 100%%", s)
+		}
+		return rejectLimit{percent: v, isPct: true}, nil
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < 0 {
+		return rejectLimit{}, fmt.Errorf("%q is not a row count (like 100) or a percentage (like 5%%)", s)
+	}
+	return rejectLimit{count: v}, nil
 }
 
 // checkSchedule parses a schedule. robfig/cron v3.0.1 panics on a time

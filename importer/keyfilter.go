@@ -168,14 +168,7 @@ func scanKeys(ctx context.Context, src Source, f File, p *plan, maxSuspects int)
 		kf.free()
 		debug.FreeOSMemory()
 	}()
-	next := rd.Next
-	// The splitter reads on where encoding/csv stopped after the header,
-	// which holds because csv reads rd.text itself, line by line, rather
-	// than through a buffer of its own (it is more than 4 KiB).
-	if rd.delim < 0x80 && rd.text.Size() >= 4096 {
-		next = keyRecordsFrom(rd, p)
-	}
-	if err := kf.scan(ctx, next, p); err != nil {
+	if err := kf.scan(ctx, keyRecordsFrom(rd, p), p); err != nil {
 		return nil, err
 	}
 	return kf, nil
@@ -191,15 +184,6 @@ outer:
 		rec, err := next()
 		switch {
 		case errors.Is(err, io.EOF):
-			return nil
-		case errors.Is(err, errIrregular):
-			if ctx.Err() != nil {
-				return ctx.Err() // the splitter only saw a failed read
-			}
-			// Past a CSV error the splitter cannot promise record
-			// boundaries: stage every row, as the import proper decides
-			// row by row.
-			kf.overflow, kf.suspects = true, nil
 			return nil
 		case err != nil:
 			return err
@@ -220,28 +204,38 @@ outer:
 	return nil
 }
 
-// keyRecordsFrom returns records of rd's remaining text split by
-// keyRecords, with only the key fields set; records whose field count the
-// Reader would reject come back with Err set, like Reader.Next's.
+// keyRecordsFrom returns the records of rd's remaining text with only the
+// key fields set: the splitter is the Reader's own, so the records are the
+// ones Reader.Next returns, but only the few strings the key needs are
+// made. Records the Reader would reject (for their field count, a field
+// over max_field, text it cannot split) come back with Err set.
 func keyRecordsFrom(rd *Reader, p *plan) func() (Record, error) {
-	var cols []int
+	var need []bool
 	for _, i := range p.j.keyIdx {
-		cols = append(cols, p.fields[i])
+		for len(need) <= p.fields[i] {
+			need = append(need, false)
+		}
+		need[p.fields[i]] = true
 	}
-	k := newKeyRecords(rd.text, byte(rd.delim), cols)
-	want := len(rd.header)
-	bad := &RowError{Reason: "field count"}
+	s, want := rd.split, len(rd.header)
+	fields := make([]string, len(need))
+	bad := &RowError{Reason: "not a good record"}
 	return func() (Record, error) {
-		n, fields, err := k.next()
-		if err != nil {
-			return Record{}, err
+		if err := s.next(); err != nil {
+			return Record{}, rd.splitError(err)
 		}
 		// As Reader.record decides: a long row is rejected, a short one
 		// too unless ragged, and then its missing fields are empty, which
 		// no key column takes.
-		if n > want || (n < want && !rd.ragged) || len(fields) < len(k.need) {
+		n := s.fieldCount()
+		if s.bad != "" || s.big >= 0 || n > want || (n < want && !rd.ragged) || n < len(need) {
 			return Record{Err: bad}, nil
 		}
-		return Record{Fields: fields}, nil
+		for i, ok := range need {
+			if ok {
+				fields[i] = s.field(i)
+			}
+		}
+		return Record{Line: s.start, Fields: fields}, nil
 	}
 }

@@ -62,12 +62,22 @@ func (im *Importer) load(ctx context.Context, j *Job, f File, sum string, load *
 	if err := fl.check(sum); err != nil {
 		return err
 	}
+	if err := fl.checkSyncEmpty(); err != nil {
+		return err
+	}
 	mergeStart := time.Now()
 	res.Counts, err = load.Finish(ctx)
 	im.log.Debug("merged", "job", j.Name, "file", f.Name, "duration", time.Since(mergeStart).Round(time.Millisecond))
+	if err != nil {
+		return err
+	}
 	res.Folded = load.Folded()
 	im.warnFolded(j, f, res.Folded)
-	return err
+	if err := fl.checkSyncMissing(); err != nil {
+		res.Counts = models.Counts{} // rolled back: none of it happened
+		return err
+	}
+	return nil
 }
 
 // maxFoldWarnings is how many groups of folded keys the log names one by
@@ -155,8 +165,8 @@ func (fl *fileLoad) write(ctx context.Context, keys *keyFilter) error {
 	prodCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prodErr := make(chan error, 1)
-	pr := &producer{p: fl.p, width: len(fl.j.columns), size: fl.im.cfg.BatchRows, rd: fl.rd, rejects: fl.rejects,
-		limit: fl.j.rejectLimit, keys: keys, out: batches, free: free, res: fl.res, progress: progress}
+	pr := &producer{p: fl.p, width: fl.j.width(), size: fl.im.cfg.BatchRows, rd: fl.rd, rejects: fl.rejects,
+		limit: fl.j.rejectLimit, keys: keys, syncKeys: fl.load.Syncs(), out: batches, free: free, res: fl.res, progress: progress}
 	go func() {
 		defer close(batches)
 		prodErr <- pr.run(prodCtx)
@@ -178,9 +188,12 @@ func (fl *fileLoad) drain(ctx context.Context, batches <-chan *batch, free chan<
 	var err error
 	for b := range batches {
 		if err == nil {
-			if b.staged {
+			switch b.kind {
+			case batchStaged:
 				err = fl.load.WriteStaged(ctx, b.rows)
-			} else {
+			case batchKeys:
+				err = fl.load.WriteKeys(ctx, b.rows)
+			default:
 				err = fl.load.Write(ctx, b.rows)
 			}
 			if err != nil {
@@ -202,11 +215,11 @@ func (fl *fileLoad) check(sum string) error {
 		return readError(fl.f.Name, err)
 	}
 	if got := hex.EncodeToString(fl.hash.Sum(nil)); got != sum {
-		return fmt.Errorf("%s changed while it was being imported (sha256 %s before, %s after); try again when it is complete", fl.f.Name, sum[:12], got[:12])
+		return fmt.Errorf("%s changed while it was being imported (sha256 %s before, %s after); try again when it is complete", SafeName(fl.f.Name), sum[:12], got[:12])
 	}
 	if fl.j.rejectLimit.exceeded(fl.res.Rejected, fl.res.Rows) {
 		return fmt.Errorf("%s: %d of %d rows rejected, more than rejects.max %s allows; nothing was imported (see %s)",
-			fl.f.Name, fl.res.Rejected, fl.res.Rows, fl.j.rejectLimit, fl.rejects.Path())
+			SafeName(fl.f.Name), fl.res.Rejected, fl.res.Rows, fl.j.rejectLimit, SafeName(fl.rejects.Path()))
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func message(r Result) (notify.Message, bool) {
 	m := notify.Message{
 		Job: r.Job, File: r.Path, Status: r.Status, Rows: r.Rows,
 		Inserted: r.Counts.Inserted, Updated: r.Counts.Updated, Unchanged: r.Counts.Unchanged,
-		Rejected: r.Rejected, RejectFile: r.RejectFile, Duration: r.Duration.Seconds(),
+		Rejected: r.Rejected, Deleted: r.Counts.Deleted, RejectFile: r.RejectFile, Duration: r.Duration.Seconds(),
 		Drift: r.Drift.message(),
 	}
 	switch {

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -36,7 +36,15 @@ type Format struct {
 	// (NULL) instead of rejecting it; spreadsheet exports often drop empty
 	// trailing cells.
 	Ragged bool
+	// MaxField is the most bytes a field may have (after decoding); a row
+	// with a longer one is rejected. 0 means DefaultMaxField.
+	MaxField int64
 }
+
+// DefaultMaxField is Format.MaxField when the job does not say: far more
+// than any real cell, small enough that a broken file (a quote opened and
+// never closed) cannot take the memory of the machine.
+const DefaultMaxField = 16 << 20
 
 // RowError is why one record is rejected. It is not fatal: the file goes
 // on, and the row is written to the rejects file with this reason.
@@ -69,7 +77,7 @@ type FileError struct {
 // are unknown, so editors and terminals can jump to the spot.
 func (e *FileError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Path)
+	b.WriteString(SafeName(e.Path))
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 		if e.Column > 0 {
@@ -92,10 +100,15 @@ type Record struct {
 	// header is line 1 unless blank lines precede it.
 	Line int
 	// Fields has len(Header()) entries when Err is nil (padded with "" when
-	// Format.Ragged); otherwise the raw fields as read, or nil when the row
-	// could not be split (a quote error). The slice is valid only until the
-	// next call to Next, which reuses it; the strings stay valid.
+	// Format.Ragged); otherwise the fields as read (a field over
+	// Format.MaxField left empty), or nil when the row could not be split
+	// into fields. The slice is valid only until the next call to Next,
+	// which reuses it; the strings stay valid.
 	Fields []string
+	// Raw is the row's source text, without its line end, when it could
+	// not be split into fields (text after a closing quote), so that the
+	// reject file can hold it as it was.
+	Raw string
 	// Err, when non-nil, says why this row must be rejected.
 	Err *RowError
 }
@@ -107,25 +120,15 @@ type Reader struct {
 	ragged  bool
 	gzipped bool
 	count   *countingReader
-	csv     *csv.Reader
-	text    *bufio.Reader // what csv reads, line by line; the key scan reads it too
-	delim   rune
+	split   *splitter
 	header  []string
-	padded  []string    // reused buffer for ragged records
-	pending *readResult // record read ahead after a quote error
-	short   int64       // records padded for Format.Ragged, for sluice init
+	fields  []string // reused for each record
+	padded  []string // reused buffer for ragged records
+	short   int64    // records padded for Format.Ragged, for sluice init
 	// keysOnly skips the per-field text checks: the key scan reads every
 	// row once more, and the import proper rejects what they would catch.
 	keysOnly bool
 	err      error // sticky: io.EOF or a *FileError
-}
-
-// readResult is one csv.Reader.Read outcome with the start line captured
-// before the next Read overwrites the positions.
-type readResult struct {
-	fields []string
-	err    error
-	line   int // 0 when no field was read
 }
 
 // countingReader counts raw bytes atomically so a progress bar on another
@@ -143,7 +146,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 const (
 	bufSize   = 64 << 10
-	sniffSize = 8 << 10 // how much decoded text is checked for NUL bytes
+	sniffSize = 8 << 10 // how much decoded text is checked for control bytes and the line end
 )
 
 // NewReader wraps r (the raw file bytes) for the file named path, which is
@@ -178,6 +181,13 @@ func NewReader(r io.Reader, path string, f Format) (*Reader, error) {
 		text = bufio.NewReaderSize(gz, bufSize)
 	}
 
+	magic, err := text.Peek(len(longestSignature))
+	if err != nil && err != io.EOF {
+		return nil, rd.readError(0, err)
+	}
+	if kind := binaryKind(magic); kind != "" {
+		return nil, rd.fileError(0, 0, fmt.Errorf("not a text CSV file: it is %s", kind))
+	}
 	bom, err := text.Peek(3)
 	if err != nil && err != io.EOF {
 		return nil, rd.readError(0, err)
@@ -199,17 +209,15 @@ func NewReader(r io.Reader, path string, f Format) (*Reader, error) {
 	if err != nil && err != io.EOF {
 		return nil, rd.readError(0, err)
 	}
-	if i := bytes.IndexByte(head, 0); i >= 0 {
-		line := bytes.Count(head[:i], []byte{'\n'}) + 1
-		return nil, rd.fileError(line, 0, fmt.Errorf("not a text CSV file: NUL byte at line %d, is it binary or UTF-16 without a BOM?", line))
+	if err := notText(head); err != nil {
+		return nil, rd.fileError(err.line, 0, err)
 	}
 
-	// csv.NewReader keeps text as is: it is already a large enough *bufio.Reader.
-	rd.csv = csv.NewReader(text)
-	rd.text, rd.delim = text, delim
-	rd.csv.Comma = delim
-	rd.csv.FieldsPerRecord = -1 // counts are checked here, with our message
-	rd.csv.ReuseRecord = true
+	maxField := f.MaxField
+	if maxField <= 0 {
+		maxField = DefaultMaxField
+	}
+	rd.split = newSplitter(text, utf8.AppendRune(nil, delim), lineTerminator(head), int(min(maxField, math.MaxInt32)))
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
@@ -236,21 +244,30 @@ func parseEncoding(name string) (encoding.Encoding, error) {
 // unique and valid text, since every later message and column mapping uses
 // them.
 func (r *Reader) readHeader() error {
-	fields, err := r.csv.Read()
+	s := r.split
+	s.positions = true
+	err := s.next()
+	s.positions = false
+	var open *errUnclosed
 	switch {
 	case err == io.EOF:
 		return r.fileError(0, 0, errors.New("empty file: no header row"))
+	case errors.As(err, &open):
+		return r.fileError(open.line, 0, errors.New("header row: quoted field is never closed"))
 	case err != nil:
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return r.fileError(pe.Line, pe.Column, fmt.Errorf("header row: %w", pe.Err))
-		}
 		return r.readError(0, err)
+	case s.bad != "":
+		p := s.fieldPos[s.badField]
+		return r.fileError(p.line, p.col, fmt.Errorf("header row: %s", s.bad))
+	case s.big >= 0:
+		p := s.fieldPos[s.big]
+		return r.fileError(p.line, p.col, fmt.Errorf("header column %d is %s, over source.max_field", s.big+1, byteSize(s.bigSize)))
 	}
+	fields := s.strings(nil)
 	r.header = make([]string, len(fields))
 	seen := make(map[string]int, len(fields))
 	for i, f := range fields {
-		line, col := r.csv.FieldPos(i)
+		line, col := s.fieldPos[i].line, s.fieldPos[i].col
 		if i == 0 {
 			f = strings.TrimPrefix(f, "\uFEFF") // a second BOM, or one inside a UTF-16 file
 		}
@@ -288,50 +305,47 @@ func (r *Reader) Next() (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
 	}
-	res := r.read()
-	switch {
-	case res.err == nil:
-		return r.record(res.line, res.fields), nil
-	case res.err == io.EOF:
-		r.err = io.EOF
-		return Record{}, io.EOF
-	}
-	var pe *csv.ParseError
-	if !errors.As(res.err, &pe) {
-		r.err = r.readError(res.line, res.err)
+	if err := r.split.next(); err != nil {
+		r.err = r.splitError(err)
 		return Record{}, r.err
 	}
-	rowErr := &RowError{Line: pe.StartLine, Column: r.columnName(len(res.fields)), Reason: pe.Err.Error()}
-	if pe.Line != pe.StartLine {
-		rowErr.Reason += fmt.Sprintf(" at line %d", pe.Line)
+	s := r.split
+	line := s.start
+	if s.bad != "" {
+		return Record{Line: line, Raw: string(s.raw), Err: r.unsplit()}, nil
 	}
-	if errors.Is(pe.Err, csv.ErrQuote) {
-		// encoding/csv reports a quote left open at the end of the file
-		// like any other quote error; it is told apart by what follows.
-		// Reporting it as one bad row would hide that every line after
-		// the quote was swallowed.
-		next := r.read()
-		if next.err == io.EOF && pe.Line > pe.StartLine {
-			r.err = r.fileError(pe.StartLine, 0, fmt.Errorf("quoted field opened on line %d is never closed", pe.StartLine))
-			return Record{}, r.err
-		}
-		r.pending = &next
+	r.fields = s.strings(r.fields)
+	if s.big >= 0 {
+		return Record{Line: line, Fields: r.fields, Err: &RowError{Line: line, Column: r.columnName(s.big),
+			Reason: fmt.Sprintf("field %d is %s, over source.max_field %s; it is left empty in this file", s.big+1, byteSize(s.bigSize), byteSize(int64(s.max)))}}, nil
 	}
-	return Record{Line: pe.StartLine, Err: rowErr}, nil
+	return r.record(line, r.fields), nil
 }
 
-// read returns the record read ahead, if any, or reads one.
-func (r *Reader) read() readResult {
-	if p := r.pending; p != nil {
-		r.pending = nil
-		return *p
+// splitError is the *FileError (or io.EOF) for an error of the splitter.
+func (r *Reader) splitError(err error) error {
+	var open *errUnclosed
+	switch {
+	case err == io.EOF:
+		return io.EOF
+	case errors.As(err, &open):
+		return r.fileError(open.line, 0, fmt.Errorf("quoted field opened on line %d is never closed", open.line))
 	}
-	fields, err := r.csv.Read()
-	res := readResult{fields: fields, err: err}
-	if len(fields) > 0 {
-		res.line, _ = r.csv.FieldPos(0)
+	return r.readError(r.split.start, err)
+}
+
+// unsplit is the RowError of a record the splitter could not cut into
+// fields.
+func (r *Reader) unsplit() *RowError {
+	s := r.split
+	e := &RowError{Line: s.start, Column: r.columnName(s.badField), Reason: s.bad}
+	if s.badLine != s.start {
+		e.Reason += fmt.Sprintf(" at line %d", s.badLine)
 	}
-	return res
+	if s.rawCut {
+		e.Reason += fmt.Sprintf("; only its first %s are kept here", byteSize(int64(s.rawMax)))
+	}
+	return e
 }
 
 // record checks a well-formed CSV record against the header.

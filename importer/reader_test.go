@@ -21,6 +21,7 @@ type wantRecord struct {
 	line   int
 	fields []string
 	err    string
+	raw    string // Record.Raw
 }
 
 const shortRow = "; set source.ragged: true to read missing trailing fields as empty"
@@ -63,7 +64,30 @@ func TestReader(t *testing.T) {
 		{name: "blank lines are skipped but counted", file: "blank_lines.csv", header: []string{"id", "name"},
 			records: []wantRecord{{line: 4, fields: []string{"1", "a"}}, {line: 6, fields: []string{"2", "b"}}}},
 		{name: "CRLF line ends", file: "crlf.csv", data: []byte("id,name\r\n1,a\r\n2,\"x\r\ny\"\r\n3,c\r\n"), header: []string{"id", "name"},
-			records: []wantRecord{{line: 2, fields: []string{"1", "a"}}, {line: 3, fields: []string{"2", "x\ny"}}, {line: 5, fields: []string{"3", "c"}}}},
+			records: []wantRecord{{line: 2, fields: []string{"1", "a"}}, {line: 3, fields: []string{"2", "x\r\ny"}}, {line: 5, fields: []string{"3", "c"}}}},
+		{name: "mixed CRLF and LF", file: "mixed.csv", data: []byte("id,name\r\n1,a\n2,\"x\ny\"\r\n\r\n3,c"), header: []string{"id", "name"},
+			records: []wantRecord{{line: 2, fields: []string{"1", "a"}}, {line: 3, fields: []string{"2", "x\ny"}}, {line: 6, fields: []string{"3", "c"}}}},
+		{name: "CR-only line ends", file: "cr_only.csv", header: []string{"id", "name"},
+			records: []wantRecord{{line: 2, fields: []string{"1", "a"}}, {line: 3, fields: []string{"2", "x\ry"}}, {line: 6, fields: []string{"3", "c"}}}},
+		{name: "quotes inside unquoted fields are text", file: "literal_quotes.csv", header: []string{"id", "where"},
+			records: []wantRecord{{line: 2, fields: []string{"1", `37°36'37.8"N`}}, {line: 3, fields: []string{"2", `ab"c`}}, {line: 4, fields: []string{"3", ` "a" b`}}}},
+		{name: "space after a closing quote is dropped", file: "space_after_quote.csv", header: []string{"name", "qty"},
+			records: []wantRecord{{line: 2, fields: []string{"Sock 1", "2"}}, {line: 3, fields: []string{"Sock 2", "3"}}, {line: 4, fields: []string{"Sock 3", "4"}}}},
+		{name: "NUL in a field rejects its row", file: "nul_field.csv", data: []byte("id,name\n1,a\x00b\n2,ok\n"), header: []string{"id", "name"},
+			records: []wantRecord{
+				{line: 2, fields: []string{"1", "a\x00b"}, err: "line 2, column name: NUL byte at offset 1; the field is not text"},
+				{line: 3, fields: []string{"2", "ok"}},
+			}},
+		{name: "field over max_field", file: "big_field.csv", data: []byte("id,name\n1,abcdefghi\n2,\"abcdefgh\"\n3,\"ab\nc\"\"defg\"\n"), src: Format{MaxField: 8},
+			header: []string{"id", "name"}, records: []wantRecord{
+				{line: 2, fields: []string{"1", ""}, err: "line 2, column name: field 2 is 9 B, over source.max_field 8 B; it is left empty in this file"},
+				{line: 3, fields: []string{"2", "abcdefgh"}},
+				{line: 4, fields: []string{"3", ""}, err: "line 4, column name: field 2 is 9 B, over source.max_field 8 B; it is left empty in this file"},
+			}},
+		{name: "xlsx is a zip", file: "book.xlsx", data: []byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00"),
+			err: "book.xlsx: not a text CSV file: it is a zip archive (an .xlsx or .ods workbook is one: export it as CSV)"},
+		{name: "PDF", file: "report.csv", data: []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), err: "report.csv: not a text CSV file: it is a PDF document"},
+		{name: "gzip of a PNG", file: "logo.csv.gz", data: gz([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")), err: "logo.csv.gz: not a text CSV file: it is a PNG image"},
 		{name: "UTF-8 BOM", file: "bom.csv", header: []string{"id", "name"}, records: []wantRecord{{line: 2, fields: []string{"1", "a"}}}},
 		{name: "semicolon delimiter", file: "semicolon.csv", src: Format{Delimiter: ';'}, header: []string{"id", "name", "price"},
 			records: []wantRecord{{line: 2, fields: []string{"1", "Socks, wool", "4,50"}}}},
@@ -80,7 +104,7 @@ func TestReader(t *testing.T) {
 		{name: "UTF-16 without BOM defaults to LE", file: "utf16nobom.csv", data: utf16(t, utf16Text, unicode.LittleEndian, false),
 			src: Format{Encoding: "UTF16"}, header: []string{"id", "name"}, records: utf16Records},
 		{name: "UTF-16 without BOM read as utf-8", file: "utf16.csv", data: utf16(t, utf16Text, unicode.LittleEndian, false),
-			err: "utf16.csv:1: not a text CSV file: NUL byte at line 1, is it binary or UTF-16 without a BOM?"},
+			err: "utf16.csv:1: not a text CSV file: it looks like UTF-16 (little endian) without a byte order mark; set source.encoding: utf-16"},
 		{name: "gzip", file: "plain.csv.gz", data: gz(plain), header: []string{"id", "name", "price"}, records: plainRecords},
 		{name: "gzip found by magic, not name", file: "plain_zipped.csv", data: gz(plain), header: []string{"id", "name", "price"}, records: plainRecords},
 		{name: "gzip of latin1 with line numbers of the text", file: "l1.csv.gz", data: gz([]byte("id,name\n\n1,\"two\nlines\"\n2,caf\xe9\n")),
@@ -115,16 +139,16 @@ func TestReader(t *testing.T) {
 			}},
 		{name: "invalid UTF-8 in header", file: "invalid_header.csv", data: []byte("id,r\xe9f\n1,a\n"),
 			err: "invalid_header.csv:1:4: header column 2 is not valid UTF-8 (byte 0xE9 at offset 1); is the file latin1? set source.encoding"},
-		{name: "bare and extraneous quotes reject only their rows", file: "bare_quote.csv", header: []string{"id", "name", "price"},
+		{name: "a bare quote is text, text after a closing quote rejects its row with its source", file: "bare_quote.csv", header: []string{"id", "name", "price"},
 			records: []wantRecord{
 				{line: 2, fields: []string{"1", "ok", "1"}},
-				{line: 3, err: `line 3, column name: bare " in non-quoted-field`},
-				{line: 4, err: `line 4, column name: extraneous or missing " in quoted-field`},
+				{line: 3, fields: []string{"2", `bad"quote`, "2"}},
+				{line: 4, err: `line 4, column name: text after the closing quote of a quoted field`, raw: `3,"x"y,3`},
 				{line: 5, fields: []string{"4", "fine", "4"}},
 			}},
 		{name: "quote left open until a later quote", file: "quote_span.csv", header: []string{"id", "name"},
 			records: []wantRecord{
-				{line: 2, err: `line 2, column name: extraneous or missing " in quoted-field at line 4`},
+				{line: 2, err: `line 2, column name: text after the closing quote of a quoted field at line 4`, raw: "1,\"opens here\n2,b\n3,\"c\",x"},
 				{line: 5, fields: []string{"4", "d"}},
 			}},
 		{name: "unclosed quote running to EOF", file: "unclosed.csv", header: []string{"id", "name"},
@@ -133,16 +157,19 @@ func TestReader(t *testing.T) {
 		{name: "unclosed quote on the last line", file: "unclosed_last_line.csv", header: []string{"id", "name"},
 			records: []wantRecord{
 				{line: 2, fields: []string{"1", "a"}},
-				{line: 3, err: `line 3, column name: extraneous or missing " in quoted-field`},
+				{line: 3, err: `line 3, column name: quoted field is never closed`, raw: `2,"open`},
 			}},
 		{name: "binary file", file: "image.csv", data: []byte("id,name\n1,a\n\x00\x01\x02\x03"),
-			err: "image.csv:3: not a text CSV file: NUL byte at line 3, is it binary or UTF-16 without a BOM?"},
+			err: "image.csv:3: not a text CSV file: 4 of its first 16 bytes are control characters (the first, 0x00, on line 3); is it binary?"},
 		{name: "empty file", file: "empty.csv", err: "empty.csv: empty file: no header row"},
 		{name: "only blank lines", file: "blank_only.csv", err: "blank_only.csv: empty file: no header row"},
 		{name: "duplicate header", file: "dup_header.csv", err: `dup_header.csv:1:15: duplicate header name "name" in columns 2 and 4`},
 		{name: "empty header name", file: "empty_header.csv", err: "empty_header.csv:1:4: header column 2 has no name"},
-		{name: "header quote error", file: "bad_header.csv", data: []byte("id,na\"me\n1,2\n"),
-			err: `bad_header.csv:1:6: header row: bare " in non-quoted-field`},
+		{name: "header ending in a delimiter", file: "trailing_comma.csv", data: []byte("id,name,"), err: "trailing_comma.csv:1:9: header column 3 has no name"},
+		{name: "header quote error", file: "bad_header.csv", data: []byte("id,\"na\"me\n1,2\n"),
+			err: `bad_header.csv:1:4: header row: text after the closing quote of a quoted field`},
+		{name: "header quote never closed", file: "open_header.csv", data: []byte("id,\"name\n1,2\n"),
+			err: `open_header.csv:1: header row: quoted field is never closed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +218,7 @@ func TestReader(t *testing.T) {
 					checkFileError(t, err, tt.err)
 					break
 				}
-				w := wantRecord{line: rec.Line, fields: append([]string(nil), rec.Fields...)}
+				w := wantRecord{line: rec.Line, fields: append([]string(nil), rec.Fields...), raw: rec.Raw}
 				if rec.Err != nil {
 					w.err = rec.Err.Error()
 					if rec.Err.Line != rec.Line {
@@ -205,8 +232,8 @@ func TestReader(t *testing.T) {
 			}
 			for i := range min(len(got), len(tt.records)) {
 				g, w := got[i], tt.records[i]
-				if g.line != w.line || !reflect.DeepEqual(g.fields, w.fields) || g.err != w.err {
-					t.Errorf("record %d = {%d %q %q}, want {%d %q %q}", i, g.line, g.fields, g.err, w.line, w.fields, w.err)
+				if g.line != w.line || !reflect.DeepEqual(g.fields, w.fields) || g.err != w.err || g.raw != w.raw {
+					t.Errorf("record %d = {%d %q %q %q}, want {%d %q %q %q}", i, g.line, g.fields, g.err, g.raw, w.line, w.fields, w.err, w.raw)
 				}
 			}
 			// Errors and EOF are sticky.

@@ -17,8 +17,11 @@ import (
 
 // rejectFile collects a file's bad rows as CSV: line, column, reason, then
 // the original fields under the source's own header, so a person can fix
-// the rows and feed the file back in. It is created on the first reject
-// only: a clean import leaves no empty files behind.
+// the rows and feed the file back in. A row that could not be split into
+// fields (text after a closing quote) follows line, column and reason as
+// its source text, byte for byte: fixed there, it reads like the rest.
+// The file is created on the first reject only: a clean import leaves no
+// empty files behind.
 type rejectFile struct {
 	dir, path string
 	header    []string
@@ -31,7 +34,7 @@ type rejectFile struct {
 }
 
 func newRejectFile(dir, job, source string, header []string, now time.Time) *rejectFile {
-	base := filepath.Base(source)
+	base := fileSafe(filepath.Base(source))
 	for _, ext := range []string{".gz", ".csv", ".tsv", ".txt"} {
 		base = strings.TrimSuffix(base, ext)
 	}
@@ -39,8 +42,9 @@ func newRejectFile(dir, job, source string, header []string, now time.Time) *rej
 	return &rejectFile{dir: dir, path: filepath.Join(dir, name), header: header}
 }
 
-// Add writes one rejected row.
-func (r *rejectFile) Add(e *RowError, fields []string) error {
+// Add writes one rejected row: its fields, or its source text when it has
+// no fields.
+func (r *rejectFile) Add(e *RowError, rec Record) error {
 	if r.f == nil {
 		if err := os.MkdirAll(r.dir, models.PrivateDirMode); err != nil {
 			return fmt.Errorf("create rejects folder: %w", err)
@@ -57,8 +61,29 @@ func (r *rejectFile) Add(e *RowError, fields []string) error {
 		}
 	}
 	r.row = append(r.row[:0], strconv.Itoa(e.Line), e.Column, e.Reason)
-	r.row = append(r.row, fields...)
+	if rec.Fields == nil && rec.Raw != "" {
+		return r.addRaw(rec.Raw)
+	}
+	r.row = append(r.row, rec.Fields...)
 	if err := r.w.Write(r.row); err != nil {
+		return fmt.Errorf("write %s: %w", r.path, err)
+	}
+	r.count++
+	return nil
+}
+
+// addRaw writes r.row, quoted as CSV, then raw as it is.
+func (r *rejectFile) addRaw(raw string) error {
+	r.w.Flush() // the rows before come first
+	for _, f := range r.row {
+		if strings.ContainsAny(f, ",\"\r\n") || strings.HasPrefix(f, " ") {
+			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+		}
+		r.buf.WriteString(f)
+		r.buf.WriteByte(',')
+	}
+	r.buf.WriteString(raw)
+	if err := r.buf.WriteByte('\n'); err != nil {
 		return fmt.Errorf("write %s: %w", r.path, err)
 	}
 	r.count++

@@ -274,7 +274,7 @@ func statFiles(ctx context.Context, paths []string) ([]File, error) {
 func openLocal(ctx context.Context, path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err // a *PathError: it names the file
+		return nil, safePathError(err) // a *PathError: it names the file
 	}
 	return &ctxReader{ctx: ctx, r: f}, nil
 }
@@ -315,7 +315,7 @@ func checksum(ctx context.Context, src Source, f File) (int64, string, error) {
 func readError(name string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return err
+		return safePathError(err)
 	}
-	return fmt.Errorf("read %s: %w", name, err)
+	return fmt.Errorf("read %s: %w", SafeName(name), err)
 }

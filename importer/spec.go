@@ -23,6 +23,7 @@ type Job struct {
 	columns     []column // in declaration order
 	keyIdx      []int    // indexes into columns, in key order
 	rejectLimit rejectLimit
+	sync        *syncRules      // mode: sync only
 	notify      []notify.Target // top-level, then the job's
 	expectEvery time.Duration
 	added       []AddedColumn // columns this file's new CSV columns became (columns_policy.extra: add)
@@ -65,7 +66,14 @@ func (j *Job) Dataset(d models.Dialect) *models.Dataset {
 	for i, k := range j.keyIdx {
 		key[i] = j.columns[k].Name
 	}
-	return models.NewDataset(d, j.Table, cols, key)
+	if j.sync != nil && j.sync.column != "" {
+		cols = append(cols, j.sync.markColumn())
+	}
+	ds := models.NewDataset(d, j.Table, cols, key)
+	if j.sync != nil {
+		ds.Mark = j.sync.column
+	}
+	return ds
 }
 
 // rejectLimit is RejectsConfig.Max parsed: exactly one of the two is used.
@@ -100,6 +108,7 @@ type plan struct {
 	fields  []int                                 // fields[i] is the CSV field index of column i
 	headers []string
 	extra   []string // CSV headers no column reads
+	scope   []any    // the sync scope's values, encoded (see outOfScope)
 	missing []string // declared columns' headers the file lacks (columns_policy.missing: null)
 }
 
@@ -111,7 +120,17 @@ func (j *Job) newPlan(path string, header []string, d models.Dialect, ds *models
 	if err := j.checkHeader(missing, extra, header); err != nil {
 		return nil, &FileError{Path: path, Line: 1, Err: err}
 	}
-	return &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra, missing: missing}, nil
+	p := &plan{j: j, cols: ds.Columns, encode: d.Encode, fields: fields, headers: header, extra: extra, missing: missing}
+	if j.sync != nil {
+		for _, sc := range j.sync.scope {
+			v, err := d.Encode(ds.Columns[sc.col], sc.value)
+			if err != nil {
+				return nil, fmt.Errorf("sync.scope.%s: %w", ds.Columns[sc.col].Name, err)
+			}
+			p.scope = append(p.scope, v)
+		}
+	}
+	return p, nil
 }
 
 // matchHeader finds each declared column's field in a header: by exact

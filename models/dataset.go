@@ -28,6 +28,9 @@ type Dataset struct {
 	Table   string
 	Columns []Column
 	Key     []string // column names, a subset of Columns
+	// Mark names the column among Columns that a sync in mark mode sets
+	// on rows gone from the file (SyncSpec.Column); no CSV column feeds it.
+	Mark string
 
 	model reflect.Type
 }

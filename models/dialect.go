@@ -57,9 +57,10 @@ type Dialect interface {
 	// worth a key scan, for its bulk load; into one with rows, every row
 	// goes through the stage.
 	StageDedupes() bool
-	// MergeStage keeps only the last line of each key in the stage, merges
-	// it into the table as mode says and drops it; equal rows are not
-	// written. staged is how many rows were written to the stage. It
+	// MergeStage keeps only the last line of each key in the stage and
+	// merges it into the table as mode says; equal rows are not written.
+	// The stage stays (a sync reads its keys after the merge) until the
+	// load drops it with dropTemp. staged is how many rows were written to the stage. It
 	// returns the rows dropped as earlier duplicates and the rows the
 	// database reported affected.
 	MergeStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, mode Mode, staged int64) (dups, affected int64, err error)
@@ -87,6 +88,12 @@ type Dialect interface {
 	// addPrimaryKey says how to give an existing table without one the
 	// key as its primary key.
 	addPrimaryKey(ds *Dataset) string
+	// dropTemp is the statement that drops the temporary table name.
+	dropTemp(name string) string
+	// notInFile is the condition on a row of ds's table that its key is
+	// not among the keys of the temporary table from (see syncLoad): the
+	// form this database plans as a hash or index lookup.
+	notInFile(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error)
 	// tableOptions follow the column list of a CREATE TABLE sluice runs.
 	tableOptions() string
 	// autoIncrement names the table's column the database numbers itself
@@ -141,7 +148,15 @@ type BulkTarget struct {
 	Fresh bool
 	// Mode is what to do with a row whose key is already in the table.
 	Mode Mode
+	// Keep leaves a writer's temporary merge table in place after the
+	// merge, for a sync to read the file's keys from (see keptTable);
+	// the load drops it.
+	Keep bool
 }
+
+// keptTable is a BulkWriter whose rows stay in a temporary table after
+// Close (BulkTarget.Keep); "" when the rows went straight into the target.
+type keptTable interface{ keptTable() string }
 
 // BulkWriter appends rows to a table. Rows hold values already encoded
 // by Dialect.Encode, in dataset column order.

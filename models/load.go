@@ -14,6 +14,9 @@ type Counts struct {
 	Inserted   int64
 	Updated    int64
 	Unchanged  int64
+	// Deleted is the rows a sync deleted, or marked, as gone from the
+	// file; they are none of the above.
+	Deleted int64
 }
 
 // LoadSpec is what a load is asked to do: which table, in which mode, and
@@ -25,6 +28,9 @@ type LoadSpec struct {
 	// missing table is stood in for by a temporary one where creating the
 	// real one could not be undone (MySQL).
 	DryRun bool
+	// Sync is what ModeSync does with rows the file lacks; nil for the
+	// other modes.
+	Sync *SyncSpec
 	// AddColumns are columns of Dataset an existing table may lack (a new
 	// CSV column, under columns_policy.extra: add): they are added with
 	// ALTER TABLE … ADD COLUMN, inside the transaction where the
@@ -60,7 +66,8 @@ type Load struct {
 	staged     BulkWriter // created on first use
 	written    int64
 	stagedRows int64
-	added      []string // AddColumns the table lacked, now added
+	sync       *syncLoad // nil: not a sync, or nothing can be gone
+	added      []string  // AddColumns the table lacked, now added
 	addedInTx  bool
 	folded     []Folded
 }
@@ -163,6 +170,11 @@ func (l *Load) Start(ctx context.Context) error {
 	if l.before, err = countRows(ctx, l.tx, ds.Table); err != nil {
 		return err
 	}
+	if l.spec.Mode == ModeSync && l.spec.Sync != nil && l.before > 0 {
+		if l.sync, err = l.syncStart(ctx); err != nil {
+			return err
+		}
+	}
 	if !l.allDirect() {
 		if l.fold, err = l.db.Dialect.KeyFold(ctx, l.tx, ds); err != nil {
 			return err
@@ -190,8 +202,58 @@ func (l *Load) Start(ctx context.Context) error {
 	l.direct, err = l.db.Dialect.NewBulkWriter(ctx, l.tx, BulkTarget{
 		Table: ds.Table, Dataset: ds, Mode: mode,
 		Fresh: l.before == 0 && !l.db.Dialect.UpsertsRepeatedKeys(),
+		Keep:  l.sync != nil,
 	})
 	return err
+}
+
+// Syncs reports whether this load deletes or marks rows the file lacks:
+// a sync into a table with rows the dump covers. The keys of rejected
+// rows must then be given to WriteKeys.
+func (l *Load) Syncs() bool { return l.sync != nil }
+
+// SyncBase is the rows of the table the sync covered before the load (in
+// its scope, and for mark not marked already): what the share of rows
+// gone is a share of.
+func (l *Load) SyncBase() int64 {
+	if l.sync == nil {
+		return 0
+	}
+	return l.sync.base
+}
+
+// WriteKeys records the keys of rows that are not written (rejected
+// rows whose key could be read): a sync never takes their rows for gone.
+// Only the key values of rows are read.
+func (l *Load) WriteKeys(ctx context.Context, rows []Row) error {
+	if l.sync == nil || len(rows) == 0 {
+		return nil
+	}
+	if err := l.flush(l.direct, l.staged); err != nil {
+		return err
+	}
+	return l.sync.writeKeys(ctx, l, rows)
+}
+
+// flush ends the statements the given writers may be feeding, so the
+// connection is free for another one.
+func (l *Load) flush(ws ...BulkWriter) error {
+	for _, w := range ws {
+		if w != nil {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncKeys is the sync's key writer, when it has one.
+func (l *Load) syncKeys() BulkWriter {
+	if l.sync == nil {
+		return nil
+	}
+	return l.sync.keys
 }
 
 // NeedsKeyScan reports whether rows whose key repeats in the file must be
@@ -212,14 +274,26 @@ func (l *Load) Write(ctx context.Context, rows []Row) error {
 	if l.stageAll {
 		return l.WriteStaged(ctx, rows)
 	}
-	if l.staged != nil {
-		// One statement at a time on the connection.
-		if err := l.staged.Flush(); err != nil {
-			return err
-		}
+	// One statement at a time on the connection.
+	if err := l.flush(l.staged, l.syncKeys()); err != nil {
+		return err
 	}
 	l.written += int64(len(rows))
-	return l.direct.Write(ctx, rows)
+	if err := l.direct.Write(ctx, rows); err != nil {
+		return err
+	}
+	if l.sync != nil && !keeps(l.direct) {
+		// The rows went into the table itself (SQLite): their keys go
+		// to the sync's own table, statement by statement.
+		return l.sync.writeKeys(ctx, l, rows)
+	}
+	return nil
+}
+
+// keeps reports whether w's rows stay in a temporary table of their own.
+func keeps(w BulkWriter) bool {
+	k, ok := w.(keptTable)
+	return ok && k.keptTable() != ""
 }
 
 // WriteStaged stages rows whose keys may occur more than once in the file.
@@ -227,10 +301,8 @@ func (l *Load) WriteStaged(ctx context.Context, rows []Row) error {
 	if l.allDirect() {
 		return l.Write(ctx, rows)
 	}
-	if l.direct != nil {
-		if err := l.direct.Flush(); err != nil {
-			return err
-		}
+	if err := l.flush(l.direct, l.syncKeys()); err != nil {
+		return err
 	}
 	if l.staged == nil {
 		if err := l.db.Dialect.CreateStage(ctx, l.tx, l.stage, l.spec.Dataset); err != nil {
@@ -258,6 +330,11 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 			return c, err
 		}
 	}
+	if k := l.syncKeys(); k != nil {
+		if err := k.Close(); err != nil {
+			return c, err
+		}
+	}
 	var affected int64
 	if l.direct != nil {
 		if err := l.direct.Close(); err != nil {
@@ -281,6 +358,11 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		}
 		c.Duplicates = dups
 		affected += n
+		if l.sync == nil {
+			if err := l.dropTemp(ctx, l.stage); err != nil {
+				return c, err
+			}
+		}
 	}
 	after, err := countRows(ctx, l.tx, ds.Table)
 	if err != nil {
@@ -300,7 +382,35 @@ func (l *Load) Finish(ctx context.Context) (Counts, error) {
 		return c, fmt.Errorf("merge into %s: inconsistent counts (%d written, %d duplicates, %d rows before, %d after, %d written by the database); was the table changed by another writer?",
 			ds.Table, l.written, c.Duplicates, l.before, after, affected)
 	}
+	if l.sync != nil {
+		var err error
+		if c.Deleted, err = l.finishSync(ctx); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// finishSync runs the sync against the temporary tables that hold the
+// file's keys, then drops them.
+func (l *Load) finishSync(ctx context.Context) (int64, error) {
+	var from []string
+	if l.staged != nil {
+		from = append(from, l.stage)
+	}
+	if k, ok := l.direct.(keptTable); ok && k.keptTable() != "" {
+		from = append(from, k.keptTable())
+	}
+	n, err := l.sync.run(ctx, l, from)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range from {
+		if err := l.dropTemp(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // Folded are the lines whose keys the table's collation folded together
@@ -324,6 +434,9 @@ func (l *Load) Abort() {
 	}
 	if l.staged != nil {
 		l.staged.Abort()
+	}
+	if k := l.syncKeys(); k != nil {
+		k.Abort()
 	}
 	_ = l.tx.Rollback() // a no-op after Commit
 }

@@ -15,10 +15,13 @@ const (
 	ModeUpsert Mode = "upsert"
 	// ModeInsertNew inserts new keys and never touches existing rows.
 	ModeInsertNew Mode = "insert-new"
+	// ModeSync upserts, then deletes or marks the table's rows whose key
+	// the file lacks (see SyncSpec): the file is a full dump.
+	ModeSync Mode = "sync"
 )
 
 // Modes lists every Mode in documentation order.
-var Modes = []Mode{ModeUpsert, ModeInsertNew}
+var Modes = []Mode{ModeUpsert, ModeInsertNew, ModeSync}
 
 // ParseMode returns the Mode named s; an empty s is ModeUpsert.
 func ParseMode(s string) (Mode, error) {
@@ -34,7 +37,7 @@ func ParseMode(s string) (Mode, error) {
 	for i, m := range Modes {
 		names[i] = string(m)
 	}
-	return "", fmt.Errorf("unknown mode %q (want %s)", s, strings.Join(names, " or "))
+	return "", fmt.Errorf("unknown mode %q (want %s)", s, strings.Join(names, ", "))
 }
 
 // updates reports whether the mode rewrites existing rows that differ.

@@ -23,7 +23,11 @@ func newCopyWriter(ctx context.Context, tx *Tx, t BulkTarget, d *postgresDialect
 			return nil, fmt.Errorf("create merge table: %w", err)
 		}
 		w.merge = d.merge(t.Dataset, into, t.Mode)
-		w.drop = "DROP TABLE " + quoteIdent(into)
+		if t.Keep {
+			w.kept = into
+		} else {
+			w.drop = d.dropTemp(into)
+		}
 	}
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN", quoteIdent(into), strings.Join(cols, ", "))
 	w.exec = func(ctx context.Context, r io.Reader) (n int64, err error) {

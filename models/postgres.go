@@ -216,10 +216,13 @@ func (d *postgresDialect) MergeStage(ctx context.Context, tx *Tx, stage string, 
 	if affected, err = execAll(ctx, tx, d.merge(ds, stage, mode)); err != nil {
 		return 0, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(stage)); err != nil {
-		return 0, 0, fmt.Errorf("drop staging table: %w", err)
-	}
 	return dups, affected, nil
+}
+
+func (*postgresDialect) dropTemp(name string) string { return "DROP TABLE " + quoteIdent(name) }
+
+func (*postgresDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
+	return notExists(ds, from), nil
 }
 
 // Encode leaves values as they are for the COPY text writer;

@@ -248,10 +248,23 @@ func (d *sqliteDialect) MergeStage(ctx context.Context, tx *Tx, stage string, ds
 	if affected, err = execAffected(ctx, tx, upsertOnConflict(ds, stage, mode, d.distinct)); err != nil {
 		return 0, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, "DROP TABLE temp."+quoteIdent(stage)); err != nil {
-		return 0, 0, fmt.Errorf("drop staging table: %w", err)
-	}
 	return dups, affected, nil
+}
+
+func (*sqliteDialect) dropTemp(name string) string { return "DROP TABLE temp." + quoteIdent(name) }
+
+// newKeyWriter fills a sync's key table (see syncLoad) with bound
+// statements even on the pure-Go driver: for a key of one or two columns,
+// binding measured faster than Bun formatting the values into the text,
+// which pays off for whole rows (a benchmark of 200,000 keys, on a busy
+// machine: 0.6–0.7 s bound, 1.0–1.2 s formatted, a JSON array a batch
+// through json_each 2.8 s).
+func (*sqliteDialect) newKeyWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
+	return newMultiRowWriter(ctx, tx, t, "INSERT", "", false, rowsPerStatement, 32766)
+}
+
+func (*sqliteDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
+	return notIn(ds, from), nil
 }
 
 func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {

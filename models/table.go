@@ -182,6 +182,11 @@ func (ds *Dataset) Check(info TableInfo) error {
 			missing = append(missing, c.Name)
 		}
 	}
+	if ds.Mark != "" && slices.Contains(missing, ds.Mark) {
+		return &SchemaError{Table: ds.Table, Reason: fmt.Sprintf(
+			"sync.column %s (where mark records when a row left the dump) is missing from the existing table; add it: ALTER TABLE %s ADD COLUMN %s <a timestamp type> NULL",
+			ds.Mark, ds.Table, ds.Mark)}
+	}
 	if len(missing) > 0 {
 		return &SchemaError{Table: ds.Table, Reason: fmt.Sprintf(
 			"declared column(s) %s missing from the existing table (it has %s); add them or fix config.yaml",

@@ -29,6 +29,7 @@ type textWriter struct {
 	// empty when rows go straight into the target.
 	merge []string
 	drop  string
+	kept  string // the merge table, left for a sync (BulkTarget.Keep)
 
 	buf     []byte
 	stream  *stream
@@ -136,8 +137,13 @@ func (w *textWriter) Close() error {
 		return fmt.Errorf("merge into %s: %w", w.target.Table, err)
 	}
 	w.merged = n
+	if w.drop == "" {
+		return nil
+	}
 	if _, err := w.tx.ExecContext(w.ctx, w.drop); err != nil {
 		return fmt.Errorf("drop merge table: %w", err)
 	}
 	return nil
 }
+
+func (w *textWriter) keptTable() string { return w.kept }

@@ -36,7 +36,8 @@ type config struct {
 	alt, altName string
 	tags         string
 	sqlite3      string
-	runs         int // times the whole sequence runs, at least 1
+	runs         int     // times the whole sequence runs, at least 1
+	syncPct      float64 // -sync: the share of next.csv's rows gone.csv lacks; 0 times no sync
 
 	// A server target: db is "postgres" or "mysql" ("sqlite" otherwise),
 	// url the admin URL of the server and client its CLI.
@@ -80,6 +81,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.alt, "alt", "", "a second prebuilt sluice binary, timed beside the first in every run (-db sqlite only)")
 	fs.StringVar(&c.altName, "alt-name", "alt", "what the report calls the -alt binary, e.g. \"pure Go\"")
 	fs.StringVar(&c.sqlite3, "sqlite3", "sqlite3", "sqlite3 CLI for the reference steps")
+	fs.Float64Var(&c.syncPct, "sync", 0, "also time a full-dump sync: gone.csv (next.csv without this percentage of its rows) imported in mode: upsert, then in mode: sync; 0: off")
 	fs.IntVar(&c.runs, "runs", 3, "run the whole sequence this many times, interleaved, and report each step's median")
 	fs.StringVar(&c.db, "db", "sqlite", "target database: sqlite, postgres or mysql (MariaDB)")
 	fs.StringVar(&c.url, "url", "", "admin URL of the server for -db postgres or mysql; each run creates and drops its own databases there\n(default "+defaultURLs["postgres"]+" resp. "+defaultURLs["mysql"]+")")
@@ -92,6 +94,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.runs < 1 {
 		return c, fmt.Errorf("-runs %d: must be at least 1", c.runs)
+	}
+	if c.syncPct < 0 || c.syncPct >= 10 {
+		return c, fmt.Errorf("-sync %g: must be from 0 to under 10 (the sync job's max_missing)", c.syncPct)
 	}
 	if err := c.checkTarget(); err != nil {
 		return c, err
@@ -175,6 +180,15 @@ func run(ctx context.Context, log *slog.Logger, cfg config, stdout io.Writer) er
 	}
 	if err := writeBenchConfig(cfg.out); err != nil {
 		return err
+	}
+	if cfg.syncPct > 0 {
+		var err error
+		if b.goneRows, err = writeGone(cfg.out, cfg.syncPct); err != nil {
+			return fmt.Errorf("write %s: %w", goneCSV, err)
+		}
+		if err := appendFile(filepath.Join(cfg.out, benchConfig), syncJobYAML(cfg.out)); err != nil {
+			return err
+		}
 	}
 	b.measure(ctx)
 	results := summarize(b.runs)

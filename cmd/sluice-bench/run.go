@@ -53,6 +53,9 @@ type bench struct {
 	sluiceBase, refBase, refRaw, sluiceNext, refNext *step
 	altBase, altNext                                 *step // -alt's, or nil
 	steps                                            []*step
+	// With -sync: gone.csv's rows, and its upsert and sync steps.
+	goneRows             int
+	upsertGone, syncGone *step
 	// On a server, the summary of sluice's table after each month of the
 	// current run, for the reference to match; nil if that step failed.
 	sluiceSums [2][]string
@@ -106,6 +109,7 @@ func (b *bench) startRun(r int) {
 		b.altNext = &step{name: "sluice (" + b.cfg.altName + ") import next.csv", rows: o.RowsIn(1), ref: b.refNext}
 		b.steps = []*step{b.sluiceBase, b.altBase, b.refBase, b.refRaw, b.sluiceNext, b.altNext, b.refNext}
 	}
+	b.syncStepsOfRun()
 }
 
 func (b *bench) path(name string) string { return filepath.Join(b.cfg.out, name) }
@@ -132,6 +136,7 @@ func (b *bench) sqliteImports(ctx context.Context, bin, logPrefix string, base, 
 	b.sluiceImports(ctx, bin, logPrefix, base, next, nil, func(s *step, _ int) error {
 		return b.checkCount(ctx, b.path(sluiceDB), "socks", s.rows)
 	})
+	b.sluiceSyncSteps(ctx, nil, func(want int) error { return b.checkCount(ctx, b.path(sluiceDB), "socks", want) })
 }
 
 // haveBinary builds or finds sluice in the first run; without one, the

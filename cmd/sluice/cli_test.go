@@ -385,19 +385,19 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("history: exit %d\n%s", code, stderr)
 	}
 	checkHistory(t, stdout, []string{
-		"7 socks " + socks2 + " ok 5 0 0 4 0 forced",
-		"6 stock " + stock1 + " skipped 0 0 0 0 0",
-		"5 socks " + socks2 + " skipped 0 0 0 0 0",
-		"4 socks " + socks1 + " skipped 0 0 0 0 0",
-		"3 stock " + stock1 + " ok 2 2 0 0 0",
-		"2 socks " + socks2 + " ok 5 1 1 2 0",
-		"1 socks " + socks1 + " ok 4 3 0 0 1 rejects: " + rejectFile,
+		"7 socks " + socks2 + " ok 5 0 0 4 0 0 forced",
+		"6 stock " + stock1 + " skipped 0 0 0 0 0 0",
+		"5 socks " + socks2 + " skipped 0 0 0 0 0 0",
+		"4 socks " + socks1 + " skipped 0 0 0 0 0 0",
+		"3 stock " + stock1 + " ok 2 2 0 0 0 0",
+		"2 socks " + socks2 + " ok 5 1 1 2 0 0",
+		"1 socks " + socks1 + " ok 4 3 0 0 1 0 rejects: " + rejectFile,
 	})
 	code, stdout, _ = s.run(t, "history", "--config", "{config}", "--job", "stock", "-n", "1")
 	if code != 0 {
 		t.Fatalf("history --job stock -n 1: exit %d", code)
 	}
-	checkHistory(t, stdout, []string{"6 stock " + stock1 + " skipped 0 0 0 0 0"})
+	checkHistory(t, stdout, []string{"6 stock " + stock1 + " skipped 0 0 0 0 0 0"})
 
 	// The tables hold what the summaries said.
 	db, err := models.Open(context.Background(), "sqlite:///test.db", s.dir)
@@ -422,20 +422,20 @@ func checkHistory(t *testing.T, stdout string, want []string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	header := strings.Fields(lines[0])
-	wantHeader := []string{"ID", "FINISHED", "(UTC)", "JOB", "FILE", "STATUS", "ROWS", "INSERTED", "UPDATED", "UNCHANGED", "REJECTED", "DURATION", "NOTE"}
+	wantHeader := []string{"ID", "FINISHED", "(UTC)", "JOB", "FILE", "STATUS", "ROWS", "INSERTED", "UPDATED", "UNCHANGED", "REJECTED", "DELETED", "DURATION", "NOTE"}
 	if strings.Join(header, " ") != strings.Join(wantHeader, " ") {
 		t.Errorf("history header = %q", lines[0])
 	}
 	var got []string
 	for _, l := range lines[1:] {
 		f := strings.Fields(l)
-		if len(f) < 12 {
+		if len(f) < 13 {
 			t.Errorf("short history line %q", l)
 			continue
 		}
-		// ID, date, time, job, file, status, 5 counts, duration, note...
-		row := append([]string{f[0]}, f[3:11]...)
-		row = append(row, f[12:]...)
+		// ID, date, time, job, file, status, 6 counts, duration, note...
+		row := append([]string{f[0]}, f[3:12]...)
+		row = append(row, f[13:]...)
 		got = append(got, strings.Join(row, " "))
 	}
 	checkLines(t, "history", got, want)

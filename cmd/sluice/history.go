@@ -50,18 +50,18 @@ func runHistory(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFINISHED (UTC)\tJOB\tFILE\tSTATUS\tROWS\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tNOTE")
+	fmt.Fprintln(tw, "ID\tFINISHED (UTC)\tJOB\tFILE\tSTATUS\tROWS\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDELETED\tDURATION\tNOTE")
 	for _, r := range runs {
 		note := r.Error
 		if note == "" && r.RejectFile != "" {
-			note = "rejects: " + displayPath(r.RejectFile)
+			note = "rejects: " + importer.SafeName(displayPath(r.RejectFile))
 		}
 		if r.Forced {
 			note = "forced " + note
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID,
-			r.FinishedAt.UTC().Format(time.DateTime), r.Job, displayPath(r.Path), r.Status,
-			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID,
+			r.FinishedAt.UTC().Format(time.DateTime), r.Job, importer.SafeName(displayPath(r.Path)), r.Status,
+			r.Rows, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted,
 			r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), note)
 	}
 	if err := tw.Flush(); err != nil {

@@ -97,7 +97,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 
 // printResult writes the one-line summary of a file's import.
 func printResult(w io.Writer, r importer.Result) {
-	name := displayPath(r.Path)
+	name := importer.SafeName(displayPath(r.Path))
 	prefix := ""
 	if r.DryRun {
 		prefix = "dry run: "
@@ -113,8 +113,8 @@ func printResult(w io.Writer, r importer.Result) {
 	default:
 		c := r.Counts
 		rate := float64(r.Rows) / max(r.Duration.Seconds(), 1e-9)
-		fmt.Fprintf(w, "%s%s %s: %d rows, %d inserted, %d updated, %d unchanged, %d rejected in %s (%.0f rows/s)",
-			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, r.Rejected, r.Duration.Round(time.Millisecond), rate)
+		fmt.Fprintf(w, "%s%s %s: %d rows, %d inserted, %d updated, %d unchanged, %s%d rejected in %s (%.0f rows/s)",
+			prefix, r.Job, name, r.Rows, c.Inserted, c.Updated, c.Unchanged, gone(r), r.Rejected, r.Duration.Round(time.Millisecond), rate)
 		if c.Duplicates > 0 {
 			fmt.Fprintf(w, "; %d duplicate keys (last wins)", c.Duplicates)
 			if n := folded(r.Folded); n > 0 {
@@ -122,7 +122,7 @@ func printResult(w io.Writer, r importer.Result) {
 			}
 		}
 		if r.RejectFile != "" {
-			fmt.Fprintf(w, "; rejects in %s", displayPath(r.RejectFile))
+			fmt.Fprintf(w, "; rejects in %s", importer.SafeName(displayPath(r.RejectFile)))
 		}
 		fmt.Fprintln(w)
 		printDrift(w, r.Drift)
@@ -141,6 +141,17 @@ func printDrift(w io.Writer, d importer.Drift) {
 	for _, a := range d.Added {
 		fmt.Fprintf(w, "  drift: new CSV column %q added to the table as %s %s; add to config.yaml under columns:\n      %s\n", a.Header, a.Column, a.Type, a.Config)
 	}
+}
+
+// gone is a sync's count of rows gone from the file, for the summary.
+func gone(r importer.Result) string {
+	switch r.Missing {
+	case models.MissingDelete:
+		return fmt.Sprintf("%d deleted, ", r.Counts.Deleted)
+	case models.MissingMark:
+		return fmt.Sprintf("%d marked gone, ", r.Counts.Deleted)
+	}
+	return ""
 }
 
 // folded counts the lines that a table's collation folded into a later

@@ -110,11 +110,11 @@ func checkSampleRuns(t *testing.T, s *sluiceCmd, config, dialect string) {
 	want = want[:0]
 	for i := len(sampleCounts) - 1; i >= 0; i-- {
 		c := sampleCounts[i]
-		want = append(want, fmt.Sprintf("%d %s sample-data/%s skipped 0 0 0 0 0", len(sampleCounts)+i+1, c.job, c.file))
+		want = append(want, fmt.Sprintf("%d %s sample-data/%s skipped 0 0 0 0 0 0", len(sampleCounts)+i+1, c.job, c.file))
 	}
 	for i := len(sampleCounts) - 1; i >= 0; i-- {
 		c := sampleCounts[i]
-		l := fmt.Sprintf("%d %s sample-data/%s ok %d %d %d %d %d", i+1, c.job, c.file, c.rows, c.inserted, c.updated, c.unchanged, c.rejected)
+		l := fmt.Sprintf("%d %s sample-data/%s ok %d %d %d %d %d 0", i+1, c.job, c.file, c.rows, c.inserted, c.updated, c.unchanged, c.rejected)
 		if c.rejected > 0 {
 			l += " rejects: " + rejectFile
 		}

@@ -67,7 +67,7 @@ func newProgressLine(w io.Writer) *progressLine {
 func (l *progressLine) start(path string, size int64) func(importer.Progress) {
 	l.clear()
 	l.mu.Lock()
-	l.name, l.size, l.began, l.p, l.passStart = filepath.Base(path), size, l.now(), importer.Progress{}, l.now()
+	l.name, l.size, l.began, l.p, l.passStart = importer.SafeName(filepath.Base(path)), size, l.now(), importer.Progress{}, l.now()
 	stop := make(chan struct{})
 	l.stop = stop
 	l.mu.Unlock()

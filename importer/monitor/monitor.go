@@ -40,7 +40,7 @@ func New() *Monitor {
 		}, []string{"job", "status"}),
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_rows_total",
-			Help: "Rows of imported files by job and outcome (inserted, updated, unchanged, rejected).",
+			Help: "Rows of imported files by job and outcome (inserted, updated, unchanged, rejected; deleted: rows a sync deleted or marked as gone from the file).",
 		}, []string{"job", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "sluice_import_duration_seconds",
@@ -105,7 +105,7 @@ func (m *Monitor) FileDone(r importer.Result) {
 	m.duration.WithLabelValues(r.Job).Observe(r.Duration.Seconds())
 	for outcome, n := range map[string]int64{
 		"inserted": r.Counts.Inserted, "updated": r.Counts.Updated,
-		"unchanged": r.Counts.Unchanged, "rejected": r.Rejected,
+		"unchanged": r.Counts.Unchanged, "rejected": r.Rejected, "deleted": r.Counts.Deleted,
 	} {
 		m.rows.WithLabelValues(r.Job, outcome).Add(float64(n))
 	}

@@ -54,7 +54,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	m := New()
 	m.FileDone(importer.Result{Job: "socks", Status: models.StatusOK, Duration: 2 * time.Second, Rejected: 1,
-		Counts: models.Counts{Inserted: 3, Updated: 2, Unchanged: 5}})
+		Counts: models.Counts{Inserted: 3, Updated: 2, Unchanged: 5, Deleted: 4}})
 	m.FileDone(importer.Result{Job: "socks", Status: models.StatusSkipped})
 	m.JobFailed("stock")
 	m.SetNext("socks", time.Unix(1800000000, 0))
@@ -77,6 +77,7 @@ func TestMetrics(t *testing.T) {
 		`sluice_rows_total{job="socks",outcome="updated"} 2`,
 		`sluice_rows_total{job="socks",outcome="unchanged"} 5`,
 		`sluice_rows_total{job="socks",outcome="rejected"} 1`,
+		`sluice_rows_total{job="socks",outcome="deleted"} 4`,
 		`sluice_import_duration_seconds_count{job="socks"} 1`,
 		`sluice_next_run_timestamp_seconds{job="socks"} 1.8e+09`,
 	} {

@@ -9,8 +9,8 @@ import (
 )
 
 // Message is one notification, the JSON body of a json target. Counts
-// are those of the file's import; Deleted stays 0 until a mode deletes
-// rows.
+// are those of the file's import; Deleted is the rows a mode: sync
+// deleted or marked (0 for the other modes).
 type Message struct {
 	Event      string  `json:"event"`
 	Job        string  `json:"job"`
@@ -82,6 +82,9 @@ func (m Message) slackText() string {
 		}
 		fmt.Fprintf(&b, "%s sluice *%s*%s on %s: %d rows, %d inserted, %d updated, %d unchanged, %d rejected in %.1fs",
 			icon, m.Job, file, m.Host, m.Rows, m.Inserted, m.Updated, m.Unchanged, m.Rejected, m.Duration)
+		if m.Deleted > 0 {
+			fmt.Fprintf(&b, "; %d gone from the file (deleted or marked)", m.Deleted)
+		}
 		if m.RejectFile != "" {
 			fmt.Fprintf(&b, "\nrejects in `%s`", m.RejectFile)
 		}

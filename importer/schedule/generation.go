@@ -183,12 +183,12 @@ func (g *generation) runRetrying(j *importer.Job, log *slog.Logger) ([]importer.
 			log.Error("run failed", "err", err)
 			return kept, err
 		case attempt >= retry.Attempts:
-			log.Error("run failed: database unreachable after every attempt; the next tick tries again", "attempts", attempt, "err", err)
+			log.Error("run failed: "+unreachable(err)+" after every attempt; the next tick tries again", "attempts", attempt, "err", err)
 			d.mon.JobFailed(j.Name)
 			return kept, err
 		}
 		delay := backoff(attempt, retry.MaxDelay)
-		log.Warn("database unreachable; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
+		log.Warn(unreachable(err)+"; retrying", "attempt", attempt, "of", retry.Attempts, "in", delay.Round(time.Millisecond), "err", err)
 		select {
 		case <-d.clock.After(delay):
 		case <-d.stopping:
@@ -245,6 +245,15 @@ func retryable(err error) bool {
 		return importer.Retryable(err)
 	}
 	return models.Unreachable(err)
+}
+
+// unreachable says what a retryable failure could not reach.
+func unreachable(err error) string {
+	var se *importer.SourceError
+	if errors.As(err, &se) {
+		return "source unreachable"
+	}
+	return "database unreachable"
 }
 
 // recordPanic puts the panic in the ledger, where an operator looks for

@@ -29,8 +29,8 @@ func TestDaemonRetriesRemoteSource(t *testing.T) {
 		`source: {path: "in/socks-*.csv", settle: 0s, allow_empty: true}`,
 		`source: {path: "`+srv.URL+`/socks-1.csv", settle: 0s}`, 1))
 	w.start(Options{RunNow: true})
-	w.waitFor("imported once the server answered", 20*time.Second, func() bool { return w.okRuns() == 1 })
-	if logs := w.logs.String(); strings.Count(logs, "unreachable; retrying") < 3 || !strings.Contains(logs, "503 Service Unavailable") {
+	w.advanceUntil("imported once the server answered", 200*time.Millisecond, func() bool { return w.okRuns() == 1 })
+	if logs := w.logs.String(); strings.Count(logs, "source unreachable; retrying") < 3 || !strings.Contains(logs, "503 Service Unavailable") {
 		t.Errorf("want three retries of the 503 logged:\n%s", logs)
 	}
 }

@@ -27,6 +27,7 @@ func Exercise(ctx context.Context, t *testing.T, newURL func(t testing.TB) strin
 		{"KeyFold", exerciseKeyFold},
 		{"Encode", exerciseEncode},
 		{"LoadCounts", exerciseLoadCounts},
+		{"SyncCounts", exerciseSyncCounts},
 		{"Lock", exerciseLock},
 		{"LedgerCreate", exerciseLedgerCreate},
 		{"LedgerMigrateV1", exerciseLedgerMigrate(1, 0)},
