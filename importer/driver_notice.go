@@ -3,7 +3,7 @@ package importer
 import "github.com/sluice-dev/sluice/models"
 
 // slowDriverRows is the file size, in rows, from which the pure-Go SQLite
-// driver's cost is worth a word: about 14 s a million rows where the cgo
+// driver's cost is worth a word: about 9 s a million rows where the cgo
 // driver takes 5 (BENCHMARKS.md).
 const slowDriverRows = 200_000
 
@@ -16,7 +16,7 @@ func (im *Importer) noticeSlowDriver(res Result) {
 		return
 	}
 	im.slowNotice.Do(func() {
-		im.log.Warn("this sluice was built without cgo: its pure-Go SQLite driver imports large files about 2.5x slower than the cgo one; build it with CGO_ENABLED=1 and a C compiler (apt-get install gcc) for that",
+		im.log.Warn("this sluice was built without cgo: its pure-Go SQLite driver imports large files about 1.5-2x slower than the cgo one; build it with CGO_ENABLED=1 and a C compiler (apt-get install gcc) for that",
 			"driver", models.SQLiteDriver(), "rows", res.Rows, "duration", res.Duration.Round(1e6))
 	})
 }

@@ -15,7 +15,7 @@ type multiRowWriter struct {
 	tx       *Tx
 	target   BulkTarget
 	suffix   string // e.g. an ON CONFLICT clause
-	inline   bool   // let Bun format values into the SQL text instead of binding
+	inline   bool   // let Bun format values into the SQL text instead of binding (no write path does now; BenchmarkSQLiteWritePaths compares it)
 	perStmt  int    // rows per statement
 	stmt     *sql.Stmt
 	args     []any

@@ -21,10 +21,13 @@ type sqliteDialect struct {
 	// busyTimeout is how long SQLite waits for another writer's lock
 	// (pysqlite's timeout option, in seconds in the URL).
 	busyTimeout time.Duration
-	// inlineArgs is true for the pure-Go driver, where Bun formatting the
-	// values into the SQL text measured faster than binding them; the cgo
-	// driver binds faster (see BENCHMARKS.md).
-	inlineArgs bool
+	// rowsPerStmt is how many rows one INSERT of the bulk path takes,
+	// every value bound to a statement prepared once. The cgo driver is
+	// fastest at rowsPerStatement; the pure-Go one, whose SQLite parses
+	// and plans a statement's VALUES rows slower than it runs one prepared
+	// row, at 1 (BenchmarkSQLiteWritePaths: 93,000 rows/s against 72,000
+	// for 100 rows formatted into the text and 52,000 bound; BENCHMARKS.md).
+	rowsPerStmt int
 }
 
 // defaultBusyTimeout is how long SQLite waits for another writer unless
@@ -35,7 +38,11 @@ const defaultBusyTimeout = 10 * time.Second
 var _ Dialect = (*sqliteDialect)(nil)
 
 func newSQLite() *sqliteDialect {
-	return &sqliteDialect{busyTimeout: defaultBusyTimeout, inlineArgs: sqlitePureGo}
+	d := &sqliteDialect{busyTimeout: defaultBusyTimeout, rowsPerStmt: rowsPerStatement}
+	if sqlitePureGo {
+		d.rowsPerStmt = 1
+	}
+	return d
 }
 
 func (*sqliteDialect) Name() string { return "sqlite" }
@@ -51,7 +58,7 @@ func SQLiteDriver() string {
 }
 
 // SQLitePureGo reports whether this binary's SQLite driver is the pure-Go
-// one, which loads a large file about 2.5× slower.
+// one, which loads a large file about 1.5–2× slower.
 func SQLitePureGo() bool { return sqlitePureGo }
 
 func (d *sqliteDialect) Open(ctx context.Context, t Target) (*bun.DB, error) {
@@ -273,7 +280,7 @@ func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget)
 		suffix = " " + onConflict(t.Dataset, t.Mode, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
-	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, d.inlineArgs, rowsPerStatement, 32766)
+	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, false, d.rowsPerStmt, 32766)
 }
 
 // Encode stores dates and times as the text SQLAlchemy writes and

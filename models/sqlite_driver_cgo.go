@@ -3,7 +3,7 @@
 package models
 
 import (
-	// The cgo driver loads about 2.5× faster than the pure-Go one
+	// The cgo driver loads about 1.5–2× faster than the pure-Go one
 	// (BENCHMARKS.md), so a binary gets it whenever cgo is on, as `go
 	// run` and `go install` build by default where a C compiler is found;
 	// sqliteshim would pick modernc.org/sqlite unless told by a build tag.
