@@ -143,11 +143,11 @@ func foldStage(ctx context.Context, tx *Tx, stage string, ds *Dataset, keys []fo
 		}
 		f := Folded{Collation: keys[0].collation}
 		for _, l := range strings.Split(lines, ",") {
-			n, err := strconv.ParseInt(l, 10, 64)
+			line, err := strconv.ParseInt(l, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("find folded keys: line %q: %w", l, err)
 			}
-			f.Lines = append(f.Lines, n)
+			f.Lines = append(f.Lines, line)
 		}
 		for _, s := range strings.Split(spellings, ";") {
 			var key []string

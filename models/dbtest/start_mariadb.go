@@ -39,7 +39,15 @@ func StartMariaDB(t testing.TB, opts ServerOptions) *Server {
 		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)...))
 
 	sock := filepath.Join(dir, "mysqld.sock")
-	args := append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + sock,
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// --tmpdir of its own: at start mariadbd deletes every #sql* file in
+	// its tmpdir, and with the default, /tmp, those are the shared
+	// server's internal temporary tables, which then crashed it (signal 11
+	// in ha_maria::drop_table) whenever a test started a server.
+	args := append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + sock, "--tmpdir=" + tmp,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--log-error=" + filepath.Join(dir, "server.log"),
 		"--skip-networking=0", "--bind-address=127.0.0.1", "--skip-log-bin",
 		// A test server: speed over durability.
