@@ -97,6 +97,12 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 			res, err = w.tx.Tx.Tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		}
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				// A cancelled load closes the prepared statement under a
+				// write in flight ("sql: statement is closed"): the
+				// cancellation is what happened.
+				err = cerr
+			}
 			return fmt.Errorf("insert into %s (lines %d-%d): %w", w.target.Table, rows[0].Line, rows[n-1].Line, err)
 		}
 		if !w.target.Line {
