@@ -15,7 +15,6 @@ type multiRowWriter struct {
 	tx       *Tx
 	target   BulkTarget
 	suffix   string // e.g. an ON CONFLICT clause
-	inline   bool   // let Bun format values into the SQL text instead of binding (no write path does now; BenchmarkSQLiteWritePaths compares it)
 	perStmt  int    // rows per statement
 	stmt     *sql.Stmt
 	args     []any
@@ -28,16 +27,14 @@ const rowsPerStatement = 100
 
 // newMultiRowWriter writes statements of verb (INSERT, or REPLACE) of up
 // to perStmt rows, fewer if more would pass maxParams bind parameters.
-func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, verb, suffix string, inline bool, perStmt, maxParams int) (*multiRowWriter, error) {
-	w := &multiRowWriter{verb: verb, tx: tx, target: t, suffix: suffix, inline: inline}
+func newMultiRowWriter(ctx context.Context, tx *Tx, t BulkTarget, verb, suffix string, perStmt, maxParams int) (*multiRowWriter, error) {
+	w := &multiRowWriter{verb: verb, tx: tx, target: t, suffix: suffix}
 	w.perStmt = max(1, min(perStmt, maxParams/w.width()))
-	if !inline {
-		st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
-		if err != nil {
-			return nil, fmt.Errorf("prepare bulk insert into %s: %w", t.Table, err)
-		}
-		w.stmt = st
+	st, err := tx.PrepareContext(ctx, w.insertSQL(w.perStmt))
+	if err != nil {
+		return nil, fmt.Errorf("prepare bulk insert into %s: %w", t.Table, err)
 	}
+	w.stmt = st
 	return w, nil
 }
 
@@ -89,8 +86,6 @@ func (w *multiRowWriter) Write(ctx context.Context, rows []Row) error {
 		var res sql.Result
 		var err error
 		switch {
-		case w.inline:
-			res, err = w.tx.ExecContext(ctx, w.insertSQL(n), w.args...)
 		case n == w.perStmt:
 			res, err = w.stmt.ExecContext(ctx, w.args...)
 		default:

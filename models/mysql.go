@@ -251,7 +251,7 @@ func (d *mysqlDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget) 
 	if t.Line {
 		verb = "REPLACE"
 	}
-	return newMultiRowWriter(ctx, tx, t, verb, "", false, rowsPerStatement, 65535)
+	return newMultiRowWriter(ctx, tx, t, verb, "", rowsPerStatement, 65535)
 }
 
 // Encode checks what MySQL would refuse or change: text longer than the

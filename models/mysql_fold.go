@@ -85,24 +85,6 @@ func stageColumns(keys []foldingKey) string {
 	return defs.String()
 }
 
-// collatedKeyJoin is keyJoin where the stage's folding key columns are
-// compared under the table's collation (two columns of one charset but
-// different collations cannot be compared as they are: error 1267), so
-// the table's key index still serves the join.
-func collatedKeyJoin(ds *Dataset, keys []foldingKey) string {
-	on := make([]string, len(ds.Key))
-	for i, name := range ds.Key {
-		k := quoteIdent(name)
-		on[i] = "t." + k + " = s." + k
-		for _, f := range keys {
-			if f.name == name {
-				on[i] += " COLLATE " + f.collation
-			}
-		}
-	}
-	return strings.Join(on, " AND ")
-}
-
 // foldStage finds the stage's keys that the table's collations fold
 // together, keeps the last line of each such group and deletes the
 // others, so the merge meets each of the table's keys once. The stage's

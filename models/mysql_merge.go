@@ -143,7 +143,7 @@ func insertNumbered(ctx context.Context, tx *Tx, stage string, ds *Dataset, join
 	if _, err := tx.ExecContext(ctx, copyNew); err != nil {
 		return 0, fmt.Errorf("copy the new keys: %w", err)
 	}
-	w, err := newMultiRowWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, "INSERT", "", false, insertRows, 65535)
+	w, err := newMultiRowWriter(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, "INSERT", "", insertRows, 65535)
 	if err != nil {
 		return 0, err
 	}

@@ -91,10 +91,23 @@ func insertNewKeys(ds *Dataset, from string) string {
 }
 
 // keyJoin is "t.k1 = s.k1 AND …".
-func keyJoin(ds *Dataset) string {
+func keyJoin(ds *Dataset) string { return collatedKeyJoin(ds, nil) }
+
+// collatedKeyJoin is keyJoin with the stage's folding key columns (a
+// MySQL stage keeps them exact, see foldingKeys) compared under the
+// table's collation: two columns of one charset but different collations
+// cannot be compared as they are (error 1267), and the table's key index
+// still serves the join.
+func collatedKeyJoin(ds *Dataset, keys []foldingKey) string {
 	on := make([]string, len(ds.Key))
-	for i, k := range quoteAll(ds.Key) {
+	for i, name := range ds.Key {
+		k := quoteIdent(name)
 		on[i] = "t." + k + " = s." + k
+		for _, f := range keys {
+			if f.name == name {
+				on[i] += " COLLATE " + f.collation
+			}
+		}
 	}
 	return strings.Join(on, " AND ")
 }

@@ -267,7 +267,7 @@ func (*sqliteDialect) dropTemp(name string) string { return "DROP TABLE temp." +
 // machine: 0.6–0.7 s bound, 1.0–1.2 s formatted, a JSON array a batch
 // through json_each 2.8 s).
 func (*sqliteDialect) newKeyWriter(ctx context.Context, tx *Tx, t BulkTarget) (BulkWriter, error) {
-	return newMultiRowWriter(ctx, tx, t, "INSERT", "", false, rowsPerStatement, 32766)
+	return newMultiRowWriter(ctx, tx, t, "INSERT", "", rowsPerStatement, 32766)
 }
 
 func (*sqliteDialect) notInFile(_ context.Context, _ *Tx, ds *Dataset, from string) (string, error) {
@@ -280,7 +280,7 @@ func (d *sqliteDialect) NewBulkWriter(ctx context.Context, tx *Tx, t BulkTarget)
 		suffix = " " + onConflict(t.Dataset, t.Mode, d.distinct)
 	}
 	// SQLite's default limit on bind parameters is 32766 since 3.32.
-	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, false, d.rowsPerStmt, 32766)
+	return newMultiRowWriter(ctx, tx, t, "INSERT", suffix, d.rowsPerStmt, 32766)
 }
 
 // Encode stores dates and times as the text SQLAlchemy writes and

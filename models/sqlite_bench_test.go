@@ -46,10 +46,10 @@ func BenchmarkSQLiteWritePaths(b *testing.B) {
 		name string
 		load sqliteWritePath
 	}{
-		{"inline-100", multiRowPath(true, 100)},
-		{"bound-100", multiRowPath(false, 100)},
-		{"bound-500", multiRowPath(false, 500)},
-		{"bound-1", multiRowPath(false, 1)},
+		{"inline-100", inlinePath(100)},
+		{"bound-100", multiRowPath(100)},
+		{"bound-500", multiRowPath(500)},
+		{"bound-1", multiRowPath(1)},
 		{"json_each-1000", jsonEachPath(1000)},
 		{"engine", enginePath},
 	} {
@@ -109,15 +109,36 @@ func (p sqliteWritePath) load1(ctx context.Context, dir string, i int, cols []Co
 }
 
 // multiRowPath is sluice's writer: INSERT … VALUES of perStmt rows, the
-// values bound, or formatted into the SQL text by Bun (inline).
-func multiRowPath(inline bool, perStmt int) sqliteWritePath {
+// values bound to a statement prepared once.
+func multiRowPath(perStmt int) sqliteWritePath {
 	return func(ctx context.Context, tx *Tx, ds *Dataset, rows []Row) (time.Duration, error) {
-		return 0, writeAll(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, inline, perStmt, rows)
+		return 0, writeAll(ctx, tx, BulkTarget{Table: ds.Table, Dataset: ds, Fresh: true}, perStmt, rows)
 	}
 }
 
-func writeAll(ctx context.Context, tx *Tx, t BulkTarget, inline bool, perStmt int, rows []Row) error {
-	w, err := newMultiRowWriter(ctx, tx, t, "INSERT", "", inline, perStmt, 32766)
+// inlinePath is the pure-Go driver's path until c2a8331: the same
+// statements, the values formatted into the SQL text by Bun.
+func inlinePath(perStmt int) sqliteWritePath {
+	return func(ctx context.Context, tx *Tx, ds *Dataset, rows []Row) (time.Duration, error) {
+		w := &multiRowWriter{verb: "INSERT", target: BulkTarget{Table: ds.Table, Dataset: ds}}
+		var args []any
+		for len(rows) > 0 {
+			n := min(len(rows), perStmt)
+			args = args[:0]
+			for _, r := range rows[:n] {
+				args = append(args, r.Values...)
+			}
+			if _, err := tx.ExecContext(ctx, w.insertSQL(n), args...); err != nil {
+				return 0, err
+			}
+			rows = rows[n:]
+		}
+		return 0, nil
+	}
+}
+
+func writeAll(ctx context.Context, tx *Tx, t BulkTarget, perStmt int, rows []Row) error {
+	w, err := newMultiRowWriter(ctx, tx, t, "INSERT", "", perStmt, 32766)
 	if err != nil {
 		return err
 	}
@@ -170,7 +191,7 @@ func enginePath(ctx context.Context, tx *Tx, ds *Dataset, rows []Row) (time.Dura
 	if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE bench_stage AS SELECT "+names+" FROM "+quoteIdent(ds.Table)+" LIMIT 0"); err != nil {
 		return 0, err
 	}
-	if err := writeAll(ctx, tx, BulkTarget{Table: "bench_stage", Dataset: ds, Fresh: true}, false, 100, rows); err != nil {
+	if err := writeAll(ctx, tx, BulkTarget{Table: "bench_stage", Dataset: ds, Fresh: true}, 100, rows); err != nil {
 		return 0, err
 	}
 	start := time.Now()
