@@ -125,12 +125,15 @@ func (s *syncLoad) writeKeys(ctx context.Context, l *Load, rows []Row) error {
 		s.keys = w
 	}
 	s.scratch = s.scratch[:0]
+	// One backing array for the batch's keys, not one a row.
+	vals := make([]any, len(rows)*len(s.keyIdx))
 	for _, r := range rows {
-		vals := make([]any, len(s.keyIdx))
+		key := vals[:len(s.keyIdx):len(s.keyIdx)]
+		vals = vals[len(s.keyIdx):]
 		for i, k := range s.keyIdx {
-			vals[i] = r.Values[k]
+			key[i] = r.Values[k]
 		}
-		s.scratch = append(s.scratch, Row{Line: r.Line, Values: vals})
+		s.scratch = append(s.scratch, Row{Line: r.Line, Values: key})
 	}
 	return s.keys.Write(ctx, s.scratch)
 }
