@@ -33,20 +33,21 @@ func StartMariaDB(t testing.TB, opts ServerOptions) *Server {
 	if os.Geteuid() == 0 {
 		asRoot = []string{"--user=root"} // else mariadbd refuses to run as root
 	}
-	// --no-defaults everywhere: nothing from /etc/mysql (the shared
-	// server's settings) may leak in.
-	runSetup(t, exec.Command(install, append([]string{"--no-defaults", "--datadir=" + data,
-		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)...))
-
-	sock := filepath.Join(dir, "mysqld.sock")
+	// --tmpdir of its own, for the setup's bootstrap server too: at start
+	// mariadbd deletes every #sql* file in its tmpdir, and with the
+	// default, /tmp, those are the shared server's internal temporary
+	// tables, which then crashed it (signal 11 in ha_maria::drop_table)
+	// whenever a test started a server.
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// --tmpdir of its own: at start mariadbd deletes every #sql* file in
-	// its tmpdir, and with the default, /tmp, those are the shared
-	// server's internal temporary tables, which then crashed it (signal 11
-	// in ha_maria::drop_table) whenever a test started a server.
+	// --no-defaults everywhere: nothing from /etc/mysql (the shared
+	// server's settings) may leak in.
+	runSetup(t, exec.Command(install, append([]string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
+		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)...))
+
+	sock := filepath.Join(dir, "mysqld.sock")
 	args := append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + sock, "--tmpdir=" + tmp,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--log-error=" + filepath.Join(dir, "server.log"),
 		"--skip-networking=0", "--bind-address=127.0.0.1", "--skip-log-bin",

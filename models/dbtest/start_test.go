@@ -64,6 +64,19 @@ func TestStartPostgres(t *testing.T) {
 // server that requires TLS), Init, TLS with the test's CA, Kill.
 func TestStartMariaDB(t *testing.T) {
 	t.Parallel()
+	// A file named as the shared server's internal temporary tables are,
+	// in the default tmpdir: neither the setup nor the server may touch it.
+	canary, err := os.CreateTemp("", "#sql-sluice-canary-*.MAI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canary.Close()
+	t.Cleanup(func() { os.Remove(canary.Name()) })
+	defer func() {
+		if _, err := os.Stat(canary.Name()); err != nil {
+			t.Errorf("a test's MariaDB deleted %s in the shared tmpdir: %v", canary.Name(), err)
+		}
+	}()
 	certs := NewCerts(t, "localhost")
 	s := StartMariaDB(t, ServerOptions{TLS: certs,
 		Args: []string{"--character-set-server=latin1", "--require-secure-transport=ON"},
