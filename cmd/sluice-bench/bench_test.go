@@ -489,3 +489,44 @@ func sumQuantity(t *testing.T, path string) string {
 	}
 	return fmt.Sprintf("%d|%d", len(recs)-1, sum)
 }
+
+// TestRunSyncAlt runs the real sluice with -sync and -alt: each binary
+// gets its own upsert and sync of gone.csv, each sync a ratio of its own
+// upsert, and both syncs leave the table as gone.csv has it (the bench
+// checks the row count after every step).
+func TestRunSyncAlt(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds sluice")
+	}
+	sqlite3, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Skip("no sqlite3 CLI")
+	}
+	out := t.TempDir()
+	alt := filepath.Join(t.TempDir(), "sluice-alt")
+	if b, err := exec.Command("go", "build", "-o", alt, "../sluice").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	cfg, err := parseFlags([]string{"-rows", "2000", "-runs", "1", "-sync", "5", "-alt", alt, "-alt-name", "again", "-sqlite3", sqlite3, "-out", out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report bytes.Buffer
+	if err := run(context.Background(), discard, cfg, &report); err != nil {
+		t.Fatalf("run: %v\n%s", err, report.String())
+	}
+	for _, who := range []string{"sluice", "sluice (again)"} {
+		for _, re := range []string{
+			`(?m)^\| ` + regexp.QuoteMeta(who) + ` import gone\.csv, mode: upsert \| 1,995 \| \d+\.\d\d \| .* \| reference for sync \|$`,
+			`(?m)^\| ` + regexp.QuoteMeta(who) + ` import gone\.csv, mode: sync \(5 % deleted\) \| 1,995 \| \d+\.\d\d \| .* \| \d+\.\d\d× \|$`,
+		} {
+			if !regexp.MustCompile(re).MatchString(report.String()) {
+				t.Errorf("report lacks a row matching %s:\n%s", re, report.String())
+			}
+		}
+	}
+	if strings.Contains(report.String(), "Failed steps") {
+		t.Errorf("steps failed:\n%s", report.String())
+	}
+}

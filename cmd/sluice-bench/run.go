@@ -54,8 +54,8 @@ type bench struct {
 	altBase, altNext                                 *step // -alt's, or nil
 	steps                                            []*step
 	// With -sync: gone.csv's rows, and its upsert and sync steps.
-	goneRows             int
-	upsertGone, syncGone *step
+	goneRows      int
+	gone, altGone syncSteps
 	// On a server, the summary of sluice's table after each month of the
 	// current run, for the reference to match; nil if that step failed.
 	sluiceSums [2][]string
@@ -120,14 +120,15 @@ func (b *bench) sluiceSteps(ctx context.Context) {
 	if !b.haveBinary(ctx) {
 		return
 	}
-	b.sqliteImports(ctx, b.bin, "sluice-", b.sluiceBase, b.sluiceNext)
+	b.sqliteImports(ctx, b.bin, "sluice-", b.sluiceBase, b.sluiceNext, b.gone)
 	if b.altBase != nil {
-		b.sqliteImports(ctx, b.cfg.alt, "sluice-alt-", b.altBase, b.altNext)
+		b.sqliteImports(ctx, b.cfg.alt, "sluice-alt-", b.altBase, b.altNext, b.altGone)
 	}
 }
 
-// sqliteImports imports both months with bin into a fresh SQLite file.
-func (b *bench) sqliteImports(ctx context.Context, bin, logPrefix string, base, next *step) {
+// sqliteImports imports both months with bin into a fresh SQLite file,
+// then with -sync gone.csv twice.
+func (b *bench) sqliteImports(ctx context.Context, bin, logPrefix string, base, next *step, gone syncSteps) {
 	if err := removeDB(b.path(sluiceDB)); err != nil {
 		base.err = err
 	} else if err := b.removeRejects(); err != nil {
@@ -136,7 +137,7 @@ func (b *bench) sqliteImports(ctx context.Context, bin, logPrefix string, base, 
 	b.sluiceImports(ctx, bin, logPrefix, base, next, nil, func(s *step, _ int) error {
 		return b.checkCount(ctx, b.path(sluiceDB), "socks", s.rows)
 	})
-	b.sluiceSyncSteps(ctx, nil, func(want int) error { return b.checkCount(ctx, b.path(sluiceDB), "socks", want) })
+	b.sluiceSyncSteps(ctx, bin, logPrefix, next, gone, nil, func(want int) error { return b.checkCount(ctx, b.path(sluiceDB), "socks", want) })
 }
 
 // haveBinary builds or finds sluice in the first run; without one, the

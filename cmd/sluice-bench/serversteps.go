@@ -33,7 +33,7 @@ func (b *bench) serverSluiceSteps(ctx context.Context) {
 		b.sluiceSums[month] = sums
 		return err
 	})
-	b.sluiceSyncSteps(ctx, env, func(want int) error { return b.checkServerCount(ctx, db, "socks", want) })
+	b.sluiceSyncSteps(ctx, b.bin, "sluice-", b.sluiceNext, b.gone, env, func(want int) error { return b.checkServerCount(ctx, db, "socks", want) })
 	if b.schemaDDL == "" && b.sluiceBase.err == nil {
 		b.copySchema(ctx, db)
 	}

@@ -90,41 +90,54 @@ func syncJobYAML(dir string) string {
 	return b.String()
 }
 
-// syncStepsOfRun makes the run's two sync steps, when -sync is set.
+// syncSteps are one binary's upsert and sync of gone.csv.
+type syncSteps struct{ upsert, sync *step }
+
+// syncStepsOfRun makes the run's sync steps, when -sync is set: the
+// binary's, and with -alt the alt's, each the ratio of its own upsert.
 func (b *bench) syncStepsOfRun() {
-	b.upsertGone, b.syncGone = nil, nil
+	b.gone, b.altGone = syncSteps{}, syncSteps{}
 	if b.cfg.syncPct <= 0 {
 		return
 	}
-	b.upsertGone = &step{name: "sluice import gone.csv, mode: upsert", rows: b.goneRows, note: "reference for sync"}
-	b.syncGone = &step{name: fmt.Sprintf("sluice import gone.csv, mode: sync (%g %% deleted)", b.cfg.syncPct), rows: b.goneRows, ref: b.upsertGone}
-	b.steps = append(b.steps, b.upsertGone, b.syncGone)
+	b.gone = b.newSyncSteps("sluice")
+	if b.cfg.alt != "" {
+		b.altGone = b.newSyncSteps("sluice (" + b.cfg.altName + ")")
+	}
 }
 
-// sluiceSyncSteps imports gone.csv with the upsert job, then with the
-// sync job, after the next month; check checks the table's row count.
-func (b *bench) sluiceSyncSteps(ctx context.Context, env []string, check func(want int) error) {
-	if b.syncGone == nil {
+func (b *bench) newSyncSteps(who string) syncSteps {
+	up := &step{name: who + " import gone.csv, mode: upsert", rows: b.goneRows, note: "reference for sync"}
+	s := syncSteps{up, &step{name: fmt.Sprintf("%s import gone.csv, mode: sync (%g %% deleted)", who, b.cfg.syncPct), rows: b.goneRows, ref: up}}
+	b.steps = append(b.steps, s.upsert, s.sync)
+	return s
+}
+
+// sluiceSyncSteps imports gone.csv with bin, by the upsert job and then
+// by the sync job, after bin's next month (next); check checks the
+// table's row count.
+func (b *bench) sluiceSyncSteps(ctx context.Context, bin, log string, next *step, s syncSteps, env []string, check func(want int) error) {
+	if s.sync == nil {
 		return
 	}
-	if b.sluiceNext.err != nil {
-		b.upsertGone.err = errors.New("skipped: next import failed")
-		b.syncGone.err = b.upsertGone.err
+	if next.err != nil {
+		s.upsert.err = errors.New("skipped: next import failed")
+		s.sync.err = s.upsert.err
 		return
 	}
-	want := []int{b.sluiceNext.rows, b.goneRows}
-	for i, s := range []struct {
+	want := []int{next.rows, b.goneRows}
+	for i, st := range []struct {
 		step *step
 		job  string
-	}{{b.upsertGone, "socks"}, {b.syncGone, syncJob}} {
-		b.timeStep(ctx, s.step, "sluice-gone-"+s.job, nil, env,
-			b.bin, "import", "--config", b.path(benchConfig), "--job", s.job, b.path(goneCSV))
-		if s.step.err == nil {
-			s.step.err = check(want[i])
+	}{{s.upsert, "socks"}, {s.sync, syncJob}} {
+		b.timeStep(ctx, st.step, log+"gone-"+st.job, nil, env,
+			bin, "import", "--config", b.path(benchConfig), "--job", st.job, b.path(goneCSV))
+		if st.step.err == nil {
+			st.step.err = check(want[i])
 		}
-		if s.step.err != nil {
-			if s.step == b.upsertGone {
-				b.syncGone.err = errors.New("skipped: upsert of gone.csv failed")
+		if st.step.err != nil {
+			if st.step == s.upsert {
+				s.sync.err = errors.New("skipped: upsert of gone.csv failed")
 			}
 			return
 		}
