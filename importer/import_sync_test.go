@@ -282,18 +282,38 @@ func TestImportSyncCompositeKey(t *testing.T) {
 	})
 }
 
-// TestImportSyncFoldedKeys: on MySQL, where the table's key collation
-// folds case, a key the file spells in another case is the table's row:
-// updated by the merge, so not gone.
+// TestImportSyncFoldedKeys: where the table's key comparison folds case,
+// a key the file spells in another case is the table's row: updated by
+// the merge, so not gone. On SQLite the comparison is the unique index's,
+// which may fold where its column does not.
 func TestImportSyncFoldedKeys(t *testing.T) {
-	e := newImportEnvOn(t, dbtest.Backend{Name: "mysql", New: dbtest.MySQL}, syncJob(syncOpts{max: "100%"}))
-	e.exec(`CREATE TABLE items (region TEXT, sku VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, name TEXT, qty BIGINT)`)
-	runSyncSteps(t, e, []syncStep{
-		{name: "first", csv: "EU,A,a,1\nEU,B,b,1\nEU,C,c,1\n", want: okSync(3, 3, 0, 0, 0),
-			table: []string{"EU A a 1", "EU B b 1", "EU C c 1"}},
-		{name: "a for A, c gone", csv: "EU,a,a,2\nEU,B,b,1\n", want: okSync(2, 0, 1, 1, 0), deleted: 1,
-			table: []string{"EU A a 2", "EU B b 1"}},
-	})
+	tests := []struct {
+		name  string
+		b     dbtest.Backend
+		table []string
+	}{
+		{"mysql general_ci", dbtest.Backend{Name: "mysql", New: dbtest.MySQL},
+			[]string{`CREATE TABLE items (region TEXT, sku VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, name TEXT, qty BIGINT)`}},
+		{"sqlite NOCASE column", dbtest.Backend{Name: "sqlite"},
+			[]string{`CREATE TABLE items (region TEXT, sku TEXT COLLATE NOCASE PRIMARY KEY, name TEXT, qty BIGINT)`}},
+		{"sqlite NOCASE index on a BINARY column", dbtest.Backend{Name: "sqlite"},
+			[]string{`CREATE TABLE items (id INTEGER PRIMARY KEY, region TEXT, sku TEXT NOT NULL, name TEXT, qty BIGINT)`,
+				`CREATE UNIQUE INDEX items_sku ON items (sku COLLATE NOCASE)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newImportEnvOn(t, tt.b, syncJob(syncOpts{max: "100%"}))
+			for _, q := range tt.table {
+				e.exec(q)
+			}
+			runSyncSteps(t, e, []syncStep{
+				{name: "first", csv: "EU,A,a,1\nEU,B,b,1\nEU,C,c,1\n", want: okSync(3, 3, 0, 0, 0),
+					table: []string{"EU A a 1", "EU B b 1", "EU C c 1"}},
+				{name: "a for A, c gone", csv: "EU,a,a,2\nEU,B,b,1\n", want: okSync(2, 0, 1, 1, 0), deleted: 1,
+					table: []string{"EU A a 2", "EU B b 1"}},
+			})
+		})
+	}
 }
 
 // TestSyncNotification: a notification carries the rows a sync deleted.

@@ -91,9 +91,10 @@ type Dialect interface {
 	// dropTemp is the statement that drops the temporary table name.
 	dropTemp(name string) string
 	// notInFile is the condition on a row of ds's table that its key is
-	// not among the keys of the temporary table from (see syncLoad): the
-	// form this database plans as a hash or index lookup.
-	notInFile(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error)
+	// in none of the temporary tables from (see syncLoad), under the
+	// table's key comparison: the form this database plans as a hash or
+	// index lookup, or a merge.
+	notInFile(ctx context.Context, tx *Tx, ds *Dataset, from []string) (string, error)
 	// tableOptions follow the column list of a CREATE TABLE sluice runs.
 	tableOptions() string
 	// autoIncrement names the table's column the database numbers itself

@@ -51,11 +51,25 @@ func (*mysqlDialect) dropTemp(name string) string { return "DROP TEMPORARY TABLE
 // table (20,000 rows took minutes); the keys are then copied into a key
 // table of the table's own collation first, one row per key as the table
 // compares them: the keys the merge met are the keys kept.
-func (*mysqlDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error) {
+func (d *mysqlDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from []string) (string, error) {
 	keys, err := foldingKeys(ctx, tx, ds)
-	if err != nil || len(keys) == 0 {
-		return notIn(ds, from), err
+	if err != nil {
+		return "", err
 	}
+	conds := make([]string, len(from))
+	for i, f := range from {
+		if len(keys) == 0 {
+			conds[i] = notIn(ds, f)
+		} else if conds[i], err = d.notInFolded(ctx, tx, ds, f); err != nil {
+			return "", err
+		}
+	}
+	return strings.Join(conds, " AND "), nil
+}
+
+// notInFolded is notInFile for a table whose keys fold, through a key
+// table of the table's own collation.
+func (*mysqlDialect) notInFolded(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error) {
 	folded := from + "_folded"
 	cols := strings.Join(quoteAll(ds.Key), ", ")
 	for _, q := range []string{

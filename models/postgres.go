@@ -225,11 +225,15 @@ func (*postgresDialect) dropTemp(name string) string { return "DROP TABLE " + qu
 // table, and without its statistics PostgreSQL sorted both sides of the
 // DELETE for a merge anti join (2.6 s at a million keys) where it hashes
 // them once it knows their number (1.1 s; ANALYZE samples 30,000 rows).
-func (*postgresDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from string) (string, error) {
-	if _, err := tx.ExecContext(ctx, "ANALYZE "+quoteIdent(from)); err != nil {
-		return "", fmt.Errorf("analyze %s: %w", from, err)
+func (*postgresDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from []string) (string, error) {
+	conds := make([]string, len(from))
+	for i, f := range from {
+		if _, err := tx.ExecContext(ctx, "ANALYZE "+quoteIdent(f)); err != nil {
+			return "", fmt.Errorf("analyze %s: %w", f, err)
+		}
+		conds[i] = notExists(ds, f)
 	}
-	return notExists(ds, from), nil
+	return strings.Join(conds, " AND "), nil
 }
 
 // Encode leaves values as they are for the COPY text writer;

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -138,6 +139,11 @@ func (s *syncLoad) writeKeys(ctx context.Context, l *Load, rows []Row) error {
 	return s.keys.Write(ctx, s.scratch)
 }
 
+// syncExecer is a dialect that runs the statement of a sync its own way.
+type syncExecer interface {
+	execSync(ctx context.Context, tx *Tx, q string, args ...any) (sql.Result, error)
+}
+
 // run deletes or marks the rows the dump covers whose key is in none of
 // the tables of the file's keys, and drops those tables.
 func (s *syncLoad) run(ctx context.Context, l *Load, from []string) (int64, error) {
@@ -151,11 +157,11 @@ func (s *syncLoad) run(ctx context.Context, l *Load, from []string) (int64, erro
 	if where != "" {
 		conds = append(conds, where)
 	}
-	for _, f := range from {
-		c, err := l.db.Dialect.notInFile(ctx, l.tx, ds, f)
-		if err != nil {
-			return 0, err
-		}
+	c, err := l.db.Dialect.notInFile(ctx, l.tx, ds, from)
+	if err != nil {
+		return 0, err
+	}
+	if c != "" { // "": no key table, so no key of the file
 		conds = append(conds, c)
 	}
 	q := "DELETE FROM " + t
@@ -170,7 +176,13 @@ func (s *syncLoad) run(ctx context.Context, l *Load, from []string) (int64, erro
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
-	res, err := l.tx.ExecContext(ctx, q, args...)
+	exec := l.tx.ExecContext
+	if se, ok := l.db.Dialect.(syncExecer); ok {
+		exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
+			return se.execSync(ctx, l.tx, q, args...)
+		}
+	}
+	res, err := exec(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("sync %s (%s): %w", ds.Table, s.spec.Missing, err)
 	}
@@ -205,10 +217,9 @@ func notExists(ds *Dataset, from string) string {
 	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)", quoteIdent(from), strings.Join(on, " AND "))
 }
 
-// notIn is notInFile as NOT IN over the key columns, which SQLite answers
-// by building an index of the subquery's keys once and MariaDB by looking
-// each key up in from's primary key; the key columns are NOT NULL, so NOT
-// IN means what NOT EXISTS does.
+// notIn is notInFile as NOT IN over the key columns, which MariaDB
+// answers by looking each key up in from's primary key; the key columns
+// are NOT NULL, so NOT IN means what NOT EXISTS does.
 func notIn(ds *Dataset, from string) string {
 	t := quoteIdent(ds.Table)
 	keys := make([]string, len(ds.Key))
