@@ -490,10 +490,10 @@ func sumQuantity(t *testing.T, path string) string {
 	return fmt.Sprintf("%d|%d", len(recs)-1, sum)
 }
 
-// TestRunSyncAlt runs the real sluice with -sync and -alt: each binary
-// gets its own upsert and sync of gone.csv, each sync a ratio of its own
-// upsert, and both syncs leave the table as gone.csv has it (the bench
-// checks the row count after every step).
+// TestRunSyncAlt runs the real sluice with -sync and -alt: each binary,
+// and the sqlite3 CLI by hand, gets its own upsert and sync of gone.csv,
+// each sync a ratio of its own upsert, and every sync leaves the table as
+// gone.csv has it (the bench checks the row count after every step).
 func TestRunSyncAlt(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -524,6 +524,14 @@ func TestRunSyncAlt(t *testing.T) {
 			if !regexp.MustCompile(re).MatchString(report.String()) {
 				t.Errorf("report lacks a row matching %s:\n%s", re, report.String())
 			}
+		}
+	}
+	for _, re := range []string{
+		`(?m)^\| sqlite3 staging upsert gone\.csv, changed rows only \(reference\) \| 1,995 \| \d+\.\d\d \| .* \| reference \|$`,
+		`(?m)^\| sqlite3 staging sync gone\.csv \(5 % deleted, reference\) \| 1,995 \| \d+\.\d\d \| .* \| \d+\.\d\d× \|$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(report.String()) {
+			t.Errorf("report lacks a row matching %s:\n%s", re, report.String())
 		}
 	}
 	if strings.Contains(report.String(), "Failed steps") {

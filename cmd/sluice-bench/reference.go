@@ -67,6 +67,46 @@ func (b *bench) referenceSteps(ctx context.Context) {
 		script, err = stagingScript(b.path(nextCSV), nextHeader, true)
 	}
 	b.runSQLite(ctx, b.refNext, "ref-next", refDB, "socks", script, err)
+	b.referenceSyncSteps(ctx)
+}
+
+// referenceSyncSteps are the sync's references, with -sync: gone.csv
+// after the next month, as somebody who wrote the sync by hand for the
+// sqlite3 CLI would, in WAL mode as sluice's database is: staged,
+// upserted writing only the rows that differ, and then again with a
+// DELETE of the keys the stage lacks. The stage holds the keys already,
+// so the hand-written sync writes no key table.
+func (b *bench) referenceSyncSteps(ctx context.Context) {
+	if b.refSyncGone == nil {
+		return
+	}
+	if b.refNext.err != nil {
+		b.refUpsertGone.err = errors.New("skipped: reference next import failed")
+		b.refSyncGone.err = b.refUpsertGone.err
+		return
+	}
+	header, err := readHeader(b.path(goneCSV))
+	for _, s := range []struct {
+		step *step
+		log  string
+		sync bool
+		rows int
+	}{{b.refUpsertGone, "ref-gone-upsert", false, b.refNext.rows}, {b.refSyncGone, "ref-gone-sync", true, b.goneRows}} {
+		var script string
+		if err == nil {
+			script, err = syncScript(b.path(goneCSV), header, s.sync)
+		}
+		b.timeStep(ctx, s.step, s.log, strings.NewReader(script), nil, b.cfg.sqlite3, "-bail", b.path(refDB))
+		if s.step.err == nil {
+			s.step.err = b.checkCount(ctx, b.path(refDB), "socks", s.rows)
+		}
+		if s.step.err != nil {
+			if !s.sync {
+				b.refSyncGone.err = errors.New("skipped: reference upsert of gone.csv failed")
+			}
+			return
+		}
+	}
 }
 
 // referenceSchema is the schema sluice created (table and indexes), so the
@@ -105,37 +145,93 @@ func (b *bench) runSQLite(ctx context.Context, s *step, logName, db, table, scri
 // named after the CSV header, in one transaction. With upsert, rows whose key
 // exists are updated in place.
 func stagingScript(csvPath string, header []string, upsert bool) (string, error) {
-	src, err := importPath(csvPath)
+	m, err := stageColumnsOf(csvPath, header)
 	if err != nil {
 		return "", err
 	}
-	var cols, sel, set []string
-	for _, c := range socksColumns {
-		i := indexOf(header, c.csv)
-		if i < 0 {
-			return "", fmt.Errorf("%s: no column %q in header %q", csvPath, c.csv, header)
-		}
-		cols = append(cols, quoteIdent(c.name))
-		sel = append(sel, quoteIdent(header[i]))
-		if c.name != socksKey {
-			set = append(set, fmt.Sprintf("%s = excluded.%[1]s", quoteIdent(c.name)))
-		}
-	}
-	insert := fmt.Sprintf("INSERT INTO socks (%s) SELECT %s FROM socks_stage", strings.Join(cols, ", "), strings.Join(sel, ", "))
+	insert := m.insert()
 	if upsert {
-		// WHERE true resolves the parsing ambiguity between a join's ON and
-		// the upsert's ON CONFLICT.
-		insert += fmt.Sprintf(" WHERE true ON CONFLICT(%s) DO UPDATE SET %s", quoteIdent(socksKey), strings.Join(set, ", "))
+		insert = m.upsert()
 	}
 	return strings.Join([]string{
 		".mode csv",
 		"BEGIN;",
 		textTable("socks_stage", header),
-		".import --skip 1 " + src + " socks_stage",
+		".import --skip 1 " + m.src + " socks_stage",
 		insert + ";",
 		"DROP TABLE socks_stage;",
 		"COMMIT;",
 	}, "\n") + "\n", nil
+}
+
+// syncScript upserts csvPath into socks through an all-TEXT stage,
+// updating only the rows that differ, in WAL mode with sluice's cache;
+// with sync it then deletes the rows whose key the stage lacks, by the
+// same ordered EXCEPT sluice runs.
+func syncScript(csvPath string, header []string, sync bool) (string, error) {
+	m, err := stageColumnsOf(csvPath, header)
+	if err != nil {
+		return "", err
+	}
+	lines := []string{
+		".mode csv",
+		"PRAGMA journal_mode = WAL;",
+		"PRAGMA synchronous = NORMAL;",
+		"PRAGMA cache_size = -16384;",
+		"BEGIN;",
+		textTable("socks_stage", header),
+		".import --skip 1 " + m.src + " socks_stage",
+		m.upsert() + " WHERE " + strings.Join(m.differ, " OR ") + ";",
+	}
+	if sync {
+		lines = append(lines, fmt.Sprintf("DELETE FROM socks WHERE %[1]s IN (SELECT %[1]s FROM socks EXCEPT SELECT %[2]s FROM socks_stage ORDER BY 1);",
+			quoteIdent(socksKey), m.key))
+	}
+	return strings.Join(append(lines, "DROP TABLE socks_stage;", "COMMIT;"), "\n") + "\n", nil
+}
+
+// stageColumns are socks' columns and the stage's they come from.
+type stageColumns struct {
+	src         string   // the CSV's path, quoted for .import
+	cols, sel   []string // quoted: socks' names, and the stage's
+	key         string   // the stage's key column, quoted
+	set, differ []string // an upsert's SET, and its test that a row differs
+}
+
+func stageColumnsOf(csvPath string, header []string) (stageColumns, error) {
+	var m stageColumns
+	var err error
+	if m.src, err = importPath(csvPath); err != nil {
+		return m, err
+	}
+	for _, c := range socksColumns {
+		i := indexOf(header, c.csv)
+		if i < 0 {
+			return m, fmt.Errorf("%s: no column %q in header %q", csvPath, c.csv, header)
+		}
+		name := quoteIdent(c.name)
+		m.cols = append(m.cols, name)
+		m.sel = append(m.sel, quoteIdent(header[i]))
+		if c.name == socksKey {
+			m.key = quoteIdent(header[i])
+			continue
+		}
+		m.set = append(m.set, fmt.Sprintf("%s = excluded.%[1]s", name))
+		m.differ = append(m.differ, fmt.Sprintf("socks.%s IS NOT excluded.%[1]s", name))
+	}
+	return m, nil
+}
+
+// insert copies the stage into socks.
+func (m stageColumns) insert() string {
+	return fmt.Sprintf("INSERT INTO socks (%s) SELECT %s FROM socks_stage", strings.Join(m.cols, ", "), strings.Join(m.sel, ", "))
+}
+
+// upsert is insert updating the rows whose key socks has. WHERE true
+// resolves the parsing ambiguity between a join's ON and the upsert's ON
+// CONFLICT.
+func (m stageColumns) upsert() string {
+	return m.insert() + " WHERE true ON CONFLICT(" + quoteIdent(socksKey) + ") DO UPDATE SET " + strings.Join(m.set, ", ")
 }
 
 // rawScript is the lower bound: .import straight into an all-TEXT table of

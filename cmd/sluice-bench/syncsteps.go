@@ -97,12 +97,18 @@ type syncSteps struct{ upsert, sync *step }
 // binary's, and with -alt the alt's, each the ratio of its own upsert.
 func (b *bench) syncStepsOfRun() {
 	b.gone, b.altGone = syncSteps{}, syncSteps{}
+	b.refUpsertGone, b.refSyncGone = nil, nil
 	if b.cfg.syncPct <= 0 {
 		return
 	}
 	b.gone = b.newSyncSteps("sluice")
 	if b.cfg.alt != "" {
 		b.altGone = b.newSyncSteps("sluice (" + b.cfg.altName + ")")
+	}
+	if b.cfg.db == "sqlite" {
+		b.refUpsertGone = &step{name: "sqlite3 staging upsert gone.csv, changed rows only (reference)", rows: b.goneRows, note: "reference"}
+		b.refSyncGone = &step{name: fmt.Sprintf("sqlite3 staging sync gone.csv (%g %% deleted, reference)", b.cfg.syncPct), rows: b.goneRows, ref: b.refUpsertGone}
+		b.steps = append(b.steps, b.refUpsertGone, b.refSyncGone)
 	}
 }
 
