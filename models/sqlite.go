@@ -292,12 +292,13 @@ func (*sqliteDialect) execSync(ctx context.Context, tx *Tx, q string, args ...an
 // key of from into an index of its own one at a time, and then look every
 // key of the table up there (the DELETE of 52,500 rows of 1,050,000 took
 // 0.53–0.60 s so, 0.72–0.96 s with NOT IN; an index made on from first
-// saved nothing). The rows are then found by key. The
-// table's side names the collation of the index that serves its key,
+// saved nothing). The rows are then found by key.
+//
+// The table's side names the collation of the index that serves its key,
 // which is how the upsert matched the file's rows to the table's: for a
 // column of its own collation under an index of another, EXCEPT (as NOT
-// IN) would compare by the column's and take a row the file updated for
-// gone.
+// IN did) would compare by the column's, and take a row the file updated
+// for gone.
 func (*sqliteDialect) notInFile(ctx context.Context, tx *Tx, ds *Dataset, from []string) (string, error) {
 	colls, err := sqliteKeyCollations(ctx, tx, ds)
 	if err != nil {
