@@ -18,10 +18,11 @@ func (m *mariadb) admin() *url.URL { return m.u }
 
 func (m *mariadb) names() stepNames {
 	return stepNames{
-		base: "mariadb LOAD DATA base.csv (reference)",
-		raw:  "mariadb raw LOAD DATA (no index, no types)",
-		next: "mariadb LOAD DATA staging upsert next.csv (reference)",
-		tool: "mariadb",
+		base:    "mariadb LOAD DATA base.csv (reference)",
+		raw:     "mariadb raw LOAD DATA (no index, no types)",
+		next:    "mariadb LOAD DATA staging upsert next.csv (reference)",
+		tool:    "mariadb",
+		staging: "mariadb LOAD DATA staging",
 	}
 }
 
@@ -152,6 +153,17 @@ func (m *mariadb) loadScript(csvPath string, header []string, upsert bool) (stri
 		"DROP TEMPORARY TABLE `socks_stage`;",
 		"COMMIT;",
 	}, "\n") + "\n", nil
+}
+
+// syncScript deletes the rows whose key the stage lacks before the stage
+// is dropped; MariaDB materializes the subquery's keys once.
+func (m *mariadb) syncScript(csvPath string, header []string) (string, error) {
+	s, err := m.loadScript(csvPath, header, true)
+	if err != nil {
+		return "", err
+	}
+	k := backtick(socksKey)
+	return insertBefore(s, "DROP TEMPORARY TABLE `socks_stage`;\n", fmt.Sprintf("DELETE FROM `socks` WHERE %s NOT IN (SELECT %[1]s FROM `socks_stage`);\n", k))
 }
 
 // rawScript is the lower bound: LOAD DATA straight into an all-text table

@@ -17,10 +17,11 @@ func (p *postgres) admin() *url.URL { return p.u }
 
 func (p *postgres) names() stepNames {
 	return stepNames{
-		base: `psql \copy staging import base.csv (reference)`,
-		raw:  `psql raw \copy (no index, no types)`,
-		next: `psql \copy staging upsert next.csv (reference)`,
-		tool: "psql",
+		base:    `psql \copy staging import base.csv (reference)`,
+		raw:     `psql raw \copy (no index, no types)`,
+		next:    `psql \copy staging upsert next.csv (reference)`,
+		tool:    "psql",
+		staging: `psql \copy staging`,
 	}
 }
 
@@ -128,6 +129,18 @@ func (p *postgres) loadScript(csvPath string, header []string, upsert bool) (str
 		insert + ";",
 		"COMMIT;",
 	}, "\n") + "\n", nil
+}
+
+// syncScript analyzes the stage, as sluice does its key tables (without
+// statistics PostgreSQL sorts both sides of the anti join), and deletes
+// the rows whose key it lacks.
+func (p *postgres) syncScript(csvPath string, header []string) (string, error) {
+	s, err := p.loadScript(csvPath, header, true)
+	if err != nil {
+		return "", err
+	}
+	k := quoteIdent(socksKey)
+	return insertBefore(s, "COMMIT;\n", fmt.Sprintf("ANALYZE socks_stage;\nDELETE FROM socks AS t WHERE NOT EXISTS (SELECT 1 FROM socks_stage AS s WHERE s.%s = t.%[1]s);\n", k))
 }
 
 // rawScript is the lower bound: \copy straight into an all-text table of

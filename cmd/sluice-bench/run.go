@@ -56,7 +56,7 @@ type bench struct {
 	// With -sync: gone.csv's rows, and its upsert and sync steps.
 	goneRows      int
 	gone, altGone syncSteps
-	// With -sync on SQLite: the sqlite3 CLI's upsert and sync of gone.csv.
+	// With -sync: the reference CLI's upsert and sync of gone.csv.
 	refUpsertGone, refSyncGone *step
 	// On a server, the summary of sluice's table after each month of the
 	// current run, for the reference to match; nil if that step failed.

@@ -52,19 +52,34 @@ type server interface {
 	// its own shape, all text, no index.
 	loadScript(csvPath string, header []string, upsert bool) (string, error)
 	rawScript(csvPath string, header []string) (string, error)
+	// syncScript is loadScript's upsert followed, in its transaction, by
+	// the DELETE of the rows whose key the stage lacks, as a sync by hand.
+	syncScript(csvPath string, header []string) (string, error)
+}
+
+// insertBefore puts stmts into script before the line at, which must be
+// there.
+func insertBefore(script, at, stmts string) (string, error) {
+	i := strings.LastIndex(script, at)
+	if i < 0 {
+		return "", fmt.Errorf("no %q in the reference script", strings.TrimSpace(at))
+	}
+	return script[:i] + stmts + script[i:], nil
 }
 
 // stepNames are the reference steps' names in the report.
 type stepNames struct {
 	base, raw, next string
 	tool            string // the reference's program, for the report
+	staging         string // how the reference stages a file, for -sync's steps
 }
 
 var sqliteNames = stepNames{
-	base: "sqlite3 staging import base.csv (reference)",
-	raw:  "sqlite3 raw .import (no index, no types)",
-	next: "sqlite3 staging upsert next.csv (reference)",
-	tool: "sqlite3",
+	base:    "sqlite3 staging import base.csv (reference)",
+	raw:     "sqlite3 raw .import (no index, no types)",
+	next:    "sqlite3 staging upsert next.csv (reference)",
+	tool:    "sqlite3",
+	staging: "sqlite3 staging",
 }
 
 // newServer parses the admin URL for kind "postgres" or "mysql".

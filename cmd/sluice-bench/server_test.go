@@ -258,7 +258,7 @@ func TestRunServers(t *testing.T) {
 			if testing.Short() {
 				t.Skip("builds sluice")
 			}
-			cfg, err := parseFlags([]string{"-db", tt.kind, "-url", raw, "-rows", "2000", "-runs", "1", "-out", t.TempDir()})
+			cfg, err := parseFlags([]string{"-db", tt.kind, "-url", raw, "-rows", "2000", "-runs", "1", "-sync", "5", "-out", t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,6 +279,10 @@ func TestRunServers(t *testing.T) {
 				"\n| " + names.base + " | 2,000 | ",
 				"\n| " + names.raw + " | 2,000 | ",
 				"\n| " + names.next + " | 2,100 | ",
+				"\n| " + names.staging + " upsert gone.csv, changed rows only (reference) | 1,995 | ",
+				"\n| " + names.staging + " sync gone.csv (5 % deleted, reference) | 1,995 | ",
+				"\n| sluice import gone.csv, mode: upsert | 1,995 | ",
+				"\n| sluice import gone.csv, mode: sync (5 % deleted) | 1,995 | ",
 			} {
 				if !strings.Contains(report, want) {
 					t.Errorf("report lacks %q:\n%s", want, report)

@@ -94,6 +94,37 @@ func (b *bench) serverReferenceSteps(ctx context.Context) {
 	}
 	script, err = b.srv.loadScript(b.path(nextCSV), next, true)
 	b.runServer(ctx, b.refNext, "ref-next", db, script, err, func() error { return b.matchSluice(ctx, db, 1, b.refNext.rows) })
+	b.serverReferenceSyncSteps(ctx, db)
+}
+
+// serverReferenceSyncSteps are the sync's references, with -sync, on the
+// reference's table after the next month: gone.csv upserted, then
+// upserted again with the DELETE of the rows its stage lacks.
+func (b *bench) serverReferenceSyncSteps(ctx context.Context, db string) {
+	if b.refSyncGone == nil {
+		return
+	}
+	if b.refNext.err != nil {
+		b.refUpsertGone.err = errors.New("skipped: reference next import failed")
+		b.refSyncGone.err = b.refUpsertGone.err
+		return
+	}
+	header, err := readHeader(b.path(goneCSV))
+	var script string
+	if err == nil {
+		script, err = b.srv.loadScript(b.path(goneCSV), header, true)
+	}
+	b.runServer(ctx, b.refUpsertGone, "ref-gone-upsert", db, script, err, func() error {
+		return b.checkServerCount(ctx, db, "socks", b.refNext.rows)
+	})
+	if b.refUpsertGone.err != nil {
+		b.refSyncGone.err = errors.New("skipped: reference upsert of gone.csv failed")
+		return
+	}
+	script, err = b.srv.syncScript(b.path(goneCSV), header)
+	b.runServer(ctx, b.refSyncGone, "ref-gone-sync", db, script, err, func() error {
+		return b.checkServerCount(ctx, db, "socks", b.goneRows)
+	})
 }
 
 // runServer times the client running script on db, then runs check.

@@ -105,11 +105,9 @@ func (b *bench) syncStepsOfRun() {
 	if b.cfg.alt != "" {
 		b.altGone = b.newSyncSteps("sluice (" + b.cfg.altName + ")")
 	}
-	if b.cfg.db == "sqlite" {
-		b.refUpsertGone = &step{name: "sqlite3 staging upsert gone.csv, changed rows only (reference)", rows: b.goneRows, note: "reference"}
-		b.refSyncGone = &step{name: fmt.Sprintf("sqlite3 staging sync gone.csv (%g %% deleted, reference)", b.cfg.syncPct), rows: b.goneRows, ref: b.refUpsertGone}
-		b.steps = append(b.steps, b.refUpsertGone, b.refSyncGone)
-	}
+	b.refUpsertGone = &step{name: b.names.staging + " upsert gone.csv, changed rows only (reference)", rows: b.goneRows, note: "reference"}
+	b.refSyncGone = &step{name: fmt.Sprintf("%s sync gone.csv (%g %% deleted, reference)", b.names.staging, b.cfg.syncPct), rows: b.goneRows, ref: b.refUpsertGone}
+	b.steps = append(b.steps, b.refUpsertGone, b.refSyncGone)
 }
 
 func (b *bench) newSyncSteps(who string) syncSteps {
