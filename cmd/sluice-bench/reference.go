@@ -70,43 +70,19 @@ func (b *bench) referenceSteps(ctx context.Context) {
 	b.referenceSyncSteps(ctx)
 }
 
-// referenceSyncSteps are the sync's references, with -sync: gone.csv
-// after the next month, as somebody who wrote the sync by hand for the
-// sqlite3 CLI would, in WAL mode as sluice's database is: staged,
-// upserted writing only the rows that differ, and then again with a
-// DELETE of the keys the stage lacks. The stage holds the keys already,
-// so the hand-written sync writes no key table.
+// referenceSyncSteps are the sync's references (see referenceGoneSteps)
+// as somebody who wrote the sync by hand for the sqlite3 CLI would, in WAL
+// mode as sluice's database is. The stage holds the keys already, so the
+// hand-written sync writes no key table.
 func (b *bench) referenceSyncSteps(ctx context.Context) {
-	if b.refSyncGone == nil {
-		return
-	}
-	if b.refNext.err != nil {
-		b.refUpsertGone.err = errors.New("skipped: reference next import failed")
-		b.refSyncGone.err = b.refUpsertGone.err
-		return
-	}
-	header, err := readHeader(b.path(goneCSV))
-	for _, s := range []struct {
-		step *step
-		log  string
-		sync bool
-		rows int
-	}{{b.refUpsertGone, "ref-gone-upsert", false, b.refNext.rows}, {b.refSyncGone, "ref-gone-sync", true, b.goneRows}} {
-		var script string
-		if err == nil {
-			script, err = syncScript(b.path(goneCSV), header, s.sync)
+	b.referenceGoneSteps(func(header []string, sync bool) (string, error) {
+		return syncScript(b.path(goneCSV), header, sync)
+	}, func(s *step, log, script string, rows int) {
+		b.timeStep(ctx, s, log, strings.NewReader(script), nil, b.cfg.sqlite3, "-bail", b.path(refDB))
+		if s.err == nil {
+			s.err = b.checkCount(ctx, b.path(refDB), "socks", rows)
 		}
-		b.timeStep(ctx, s.step, s.log, strings.NewReader(script), nil, b.cfg.sqlite3, "-bail", b.path(refDB))
-		if s.step.err == nil {
-			s.step.err = b.checkCount(ctx, b.path(refDB), "socks", s.rows)
-		}
-		if s.step.err != nil {
-			if !s.sync {
-				b.refSyncGone.err = errors.New("skipped: reference upsert of gone.csv failed")
-			}
-			return
-		}
-	}
+	})
 }
 
 // referenceSchema is the schema sluice created (table and indexes), so the

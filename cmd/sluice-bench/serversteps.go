@@ -97,33 +97,16 @@ func (b *bench) serverReferenceSteps(ctx context.Context) {
 	b.serverReferenceSyncSteps(ctx, db)
 }
 
-// serverReferenceSyncSteps are the sync's references, with -sync, on the
-// reference's table after the next month: gone.csv upserted, then
-// upserted again with the DELETE of the rows its stage lacks.
+// serverReferenceSyncSteps are the sync's references (see
+// referenceGoneSteps) on the reference's table in db.
 func (b *bench) serverReferenceSyncSteps(ctx context.Context, db string) {
-	if b.refSyncGone == nil {
-		return
-	}
-	if b.refNext.err != nil {
-		b.refUpsertGone.err = errors.New("skipped: reference next import failed")
-		b.refSyncGone.err = b.refUpsertGone.err
-		return
-	}
-	header, err := readHeader(b.path(goneCSV))
-	var script string
-	if err == nil {
-		script, err = b.srv.loadScript(b.path(goneCSV), header, true)
-	}
-	b.runServer(ctx, b.refUpsertGone, "ref-gone-upsert", db, script, err, func() error {
-		return b.checkServerCount(ctx, db, "socks", b.refNext.rows)
-	})
-	if b.refUpsertGone.err != nil {
-		b.refSyncGone.err = errors.New("skipped: reference upsert of gone.csv failed")
-		return
-	}
-	script, err = b.srv.syncScript(b.path(goneCSV), header)
-	b.runServer(ctx, b.refSyncGone, "ref-gone-sync", db, script, err, func() error {
-		return b.checkServerCount(ctx, db, "socks", b.goneRows)
+	b.referenceGoneSteps(func(header []string, sync bool) (string, error) {
+		if sync {
+			return b.srv.syncScript(b.path(goneCSV), header)
+		}
+		return b.srv.loadScript(b.path(goneCSV), header, true)
+	}, func(s *step, log, script string, rows int) {
+		b.runServer(ctx, s, log, db, script, nil, func() error { return b.checkServerCount(ctx, db, "socks", rows) })
 	})
 }
 

@@ -148,6 +148,45 @@ func (b *bench) sluiceSyncSteps(ctx context.Context, bin, log string, next *step
 	}
 }
 
+// referenceGoneSteps times the reference on gone.csv after its next
+// month, with -sync: the upsert of changed rows only (script(header,
+// false)), then the same with the DELETE of the rows the file lacks
+// (script(header, true)). run times one script on the reference's table
+// and checks that it holds rows rows.
+func (b *bench) referenceGoneSteps(script func(header []string, sync bool) (string, error), run func(s *step, log, script string, rows int)) {
+	if b.refSyncGone == nil {
+		return
+	}
+	if b.refNext.err != nil {
+		b.refUpsertGone.err = errors.New("skipped: reference next import failed")
+		b.refSyncGone.err = b.refUpsertGone.err
+		return
+	}
+	header, err := readHeader(b.path(goneCSV))
+	for _, st := range []struct {
+		step *step
+		log  string
+		sync bool
+		rows int
+	}{{b.refUpsertGone, "ref-gone-upsert", false, b.refNext.rows}, {b.refSyncGone, "ref-gone-sync", true, b.goneRows}} {
+		var text string
+		if err == nil {
+			text, err = script(header, st.sync)
+		}
+		if err != nil {
+			st.step.err = err
+		} else {
+			run(st.step, st.log, text, st.rows)
+		}
+		if st.step.err != nil {
+			if !st.sync {
+				b.refSyncGone.err = errors.New("skipped: reference upsert of gone.csv failed")
+			}
+			return
+		}
+	}
+}
+
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
