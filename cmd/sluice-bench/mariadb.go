@@ -156,14 +156,18 @@ func (m *mariadb) loadScript(csvPath string, header []string, upsert bool) (stri
 }
 
 // syncScript deletes the rows whose key the stage lacks before the stage
-// is dropped; MariaDB materializes the subquery's keys once.
+// is dropped. The stage is given a primary key first, so the NOT IN is a
+// lookup in it: over the bare stage MariaDB ran it as a dependent
+// subquery, a scan of the stage for every row, and a million rows had not
+// finished after 14 minutes.
 func (m *mariadb) syncScript(csvPath string, header []string) (string, error) {
 	s, err := m.loadScript(csvPath, header, true)
 	if err != nil {
 		return "", err
 	}
 	k := backtick(socksKey)
-	return insertBefore(s, "DROP TEMPORARY TABLE `socks_stage`;\n", fmt.Sprintf("DELETE FROM `socks` WHERE %s NOT IN (SELECT %[1]s FROM `socks_stage`);\n", k))
+	return insertBefore(s, "DROP TEMPORARY TABLE `socks_stage`;\n",
+		fmt.Sprintf("ALTER TABLE `socks_stage` ADD PRIMARY KEY (%s);\nDELETE FROM `socks` WHERE %[1]s NOT IN (SELECT %[1]s FROM `socks_stage`);\n", k))
 }
 
 // rawScript is the lower bound: LOAD DATA straight into an all-text table
